@@ -1,0 +1,156 @@
+// Result/Error, ProgressSink throttling, CancelToken, and the progress line.
+#include <QtTest>
+
+#include <thread>
+#include <vector>
+
+#include "core/util/cancel.h"
+#include "core/util/error.h"
+#include "core/util/progress.h"
+#include "core/util/progress_format.h"
+
+using namespace taxoscope::core;
+
+namespace {
+
+Result<int> parse_positive(int value) {
+    if (value <= 0) {
+        return fail(ErrorCode::InvalidArgument, "value " + std::to_string(value) + " is not > 0");
+    }
+    return value;
+}
+
+// A clock the test moves by hand, so throttling is checked without sleeping.
+struct ManualClock {
+    ProgressSink::Clock::time_point now{};
+    void advance(std::chrono::milliseconds ms) { now += ms; }
+};
+
+}  // namespace
+
+class TestUtil : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void result_carries_value_or_typed_error() {
+        const auto good = parse_positive(3);
+        QVERIFY(good.has_value());
+        QCOMPARE(*good, 3);
+        const auto bad = parse_positive(-2);
+        QVERIFY(!bad.has_value());
+        QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(QString::fromStdString(bad.error().message), QString("value -2 is not > 0"));
+        QCOMPARE(QString::fromStdString(bad.error().describe()),
+                 QString("invalid argument: value -2 is not > 0"));
+    }
+
+    void error_context_is_prefixed() {
+        const Error inner{ErrorCode::Parse, "line 7: expected 4 fields"};
+        const Error outer = inner.with_context("data.noun");
+        QCOMPARE(outer.code, ErrorCode::Parse);
+        QCOMPARE(QString::fromStdString(outer.message),
+                 QString("data.noun: line 7: expected 4 fields"));
+    }
+
+    void every_error_code_has_a_name() {
+        for (auto code : {ErrorCode::InvalidArgument, ErrorCode::NotFound, ErrorCode::Io,
+                          ErrorCode::Parse, ErrorCode::ShapeMismatch, ErrorCode::Unsupported,
+                          ErrorCode::Cancelled, ErrorCode::Runtime}) {
+            QVERIFY(!to_string(code).empty());
+            QVERIFY(to_string(code) != "error");
+        }
+    }
+
+    void cancel_token_copies_share_state() {
+        CancelToken token;
+        const CancelToken copy = token;
+        QVERIFY(!copy.is_cancelled());
+        token.cancel();
+        QVERIFY(copy.is_cancelled());
+        QCOMPARE(copy.cancelled_error("extracting").code, ErrorCode::Cancelled);
+        CancelToken independent;
+        QVERIFY(!independent.is_cancelled());
+    }
+
+    void progress_is_throttled_but_begin_and_finish_always_report() {
+        ManualClock clock;
+        std::vector<ProgressReport> reports;
+        CallbackProgress sink([&](const ProgressReport& r) { reports.push_back(r); },
+                              std::chrono::milliseconds(100), [&] { return clock.now; });
+        sink.begin("extracting", 1000, "images");
+        QCOMPARE(reports.size(), size_t(1));
+        QCOMPARE(reports.back().done, int64_t(0));
+
+        for (int i = 0; i < 500; ++i) {
+            sink.advance();
+        }
+        QCOMPARE(reports.size(), size_t(1));  // no time passed: nothing more reported
+
+        clock.advance(std::chrono::milliseconds(150));
+        sink.advance();
+        QCOMPARE(reports.size(), size_t(2));
+        QCOMPARE(reports.back().done, int64_t(501));
+        QVERIFY(qFuzzyCompare(reports.back().rate_per_s, 501 / 0.15));
+        QVERIFY(qFuzzyCompare(reports.back().eta_s, 499 / (501 / 0.15)));
+
+        clock.advance(std::chrono::milliseconds(50));
+        sink.advance(499);
+        QCOMPARE(reports.size(), size_t(2));  // within the interval again
+
+        sink.finish();
+        QCOMPARE(reports.size(), size_t(3));
+        QVERIFY(reports.back().finished);
+        QCOMPARE(reports.back().done, int64_t(1000));
+        QCOMPARE(QString::fromStdString(reports.back().stage), QString("extracting"));
+    }
+
+    void progress_counts_every_advance_across_threads() {
+        NullProgress sink;
+        sink.begin("parallel", 40000);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < 4; ++t) {
+            workers.emplace_back([&] {
+                for (int i = 0; i < 10000; ++i) {
+                    sink.advance();
+                }
+            });
+        }
+        for (auto& w : workers) {
+            w.join();
+        }
+        QCOMPARE(sink.done(), int64_t(40000));
+    }
+
+    void progress_line_shows_bar_rate_and_eta() {
+        ProgressReport r;
+        r.stage = "extracting";
+        r.unit = "images";
+        r.done = 450;
+        r.total = 1000;
+        r.rate_per_s = 32.14;
+        r.eta_s = 17.1;
+        const QString line = QString::fromStdString(format_progress_line(r, 100));
+        QVERIFY2(line.startsWith("extracting ["), qPrintable(line));
+        QVERIFY2(line.contains(" 45%"), qPrintable(line));
+        QVERIFY2(line.contains("450/1000 images"), qPrintable(line));
+        QVERIFY2(line.contains("32.1 images/s"), qPrintable(line));
+        QVERIFY2(line.contains("ETA 0:17"), qPrintable(line));
+        QVERIFY(line.size() <= 100);
+        QVERIFY(format_progress_line(r, 40).size() <= 40);
+
+        r.total = -1;
+        r.eta_s = -1;
+        const QString open_ended = QString::fromStdString(format_progress_line(r, 100));
+        QVERIFY2(!open_ended.contains('['), qPrintable(open_ended));
+        QVERIFY2(open_ended.contains("450 images"), qPrintable(open_ended));
+    }
+
+    void durations_format_as_clock_time() {
+        QCOMPARE(QString::fromStdString(format_duration(0)), QString("0:00"));
+        QCOMPARE(QString::fromStdString(format_duration(65)), QString("1:05"));
+        QCOMPARE(QString::fromStdString(format_duration(3723)), QString("1:02:03"));
+        QCOMPARE(QString::fromStdString(format_duration(-1)), QString("--:--"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestUtil)
+#include "test_util.moc"
