@@ -90,7 +90,9 @@ QWidget* MainWindow::build_welcome_page() {
     help->setObjectName(QStringLiteral("welcomeHelp"));
     help->setWordWrap(true);
     help->setAlignment(Qt::AlignCenter);
-    help->setMaximumWidth(640);
+    // A word-wrapped rich-text label needs a definite width, or layouts clip its last lines.
+    help->setFixedWidth(600);
+    help->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Minimum);
     auto* button = new QPushButton(tr("Open Workspace..."), page);
     button->setToolTip(tr("Choose a workspace folder (Ctrl+O)"));
     connect(button, &QPushButton::clicked, this, &MainWindow::choose_workspace);

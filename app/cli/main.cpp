@@ -34,8 +34,10 @@ int main(int argc, char** argv) {
         "features with the WordNet taxonomy, without a display.",
         "taxoscope-cli"};
     app.set_version_flag("--version", std::string("taxoscope-cli ") + core::kTaxoscopeVersion);
-    app.require_subcommand(1, 1);
+    app.require_subcommand(0, 1);
     app.fallthrough();
+    // Unknown words are collected instead of rejected, so the error below can name them.
+    app.allow_extras();
 
     cli::GlobalOptions globals;
     app.add_option("--threads", globals.threads,
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     cli::Command* selected = nullptr;
     for (auto& command : commands) {
         CLI::App* sub = app.add_subcommand(command->name(), command->summary());
+        sub->allow_extras(false);
         command->add_options(*sub);
         sub->callback([&selected, raw = command.get()] { selected = raw; });
     }
@@ -57,7 +60,19 @@ int main(int argc, char** argv) {
         return app.exit(e);
     }
     if (selected == nullptr) {
+        const auto extras = app.remaining();
+        if (!extras.empty()) {
+            std::cerr << "taxoscope-cli: unknown command '" << extras.front() << "'\n\n";
+        } else {
+            std::cerr << "taxoscope-cli: a command is required\n\n";
+        }
         std::cerr << app.help();
+        return 2;
+    }
+
+    if (const auto extras = app.remaining(); !extras.empty()) {
+        std::cerr << "taxoscope-cli " << selected->name() << ": unexpected argument '"
+                  << extras.front() << "' (see taxoscope-cli " << selected->name() << " --help)\n";
         return 2;
     }
 
