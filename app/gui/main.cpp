@@ -7,6 +7,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include "core/util/threads.h"
 #include "core/util/version.h"
 #include "ui/main_window.h"
 
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
         QStringLiteral("FILE"));
     parser.addOption(screenshot);
     parser.process(app);
+    // Inference and analysis run in background tasks; let them use every core.
+    taxoscope::core::apply_thread_count(0);
 
     taxoscope::ui::MainWindow window;
     const QStringList positional = parser.positionalArguments();

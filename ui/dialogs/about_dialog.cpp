@@ -40,6 +40,7 @@ AboutDialog::AboutDialog(QWidget* parent) : QDialog(parent) {
     }
     table->horizontalHeader()->setStretchLastSection(true);
     table->resizeColumnsToContents();
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     auto* copy = buttons->addButton(tr("Copy versions"), QDialogButtonBox::ActionRole);
