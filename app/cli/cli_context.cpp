@@ -11,9 +11,11 @@ namespace taxoscope::cli {
 namespace {
 
 // On a terminal: one line redrawn in place. Elsewhere (CI logs, pipes): a line every few
-// seconds, so logs stay readable.
+// seconds, and nothing at all for stages that end within a few seconds, so logs stay readable.
 class TerminalProgress final : public core::ProgressSink {
   public:
+    static constexpr double kQuietStageSeconds = 3.0;
+
     explicit TerminalProgress(bool interactive)
         : core::ProgressSink(interactive ? std::chrono::milliseconds(100)
                                          : std::chrono::milliseconds(5000)),
@@ -35,6 +37,10 @@ class TerminalProgress final : public core::ProgressSink {
                 std::fputc('\n', stderr);
             }
         } else {
+            const bool quick_stage = report.elapsed_s < kQuietStageSeconds;
+            if (quick_stage) {
+                return;
+            }
             std::fprintf(stderr, "%s\n", line.c_str());
         }
         std::fflush(stderr);

@@ -26,12 +26,20 @@ std::string format_duration(double seconds) {
 namespace {
 
 std::string format_rate(double rate) {
-    char buffer[32];
-    if (rate >= 100) {
-        std::snprintf(buffer, sizeof buffer, "%.0f", rate);
-    } else {
-        std::snprintf(buffer, sizeof buffer, "%.1f", rate);
+    // Byte counts reach hundreds of millions per second; keep the column short.
+    const char* suffix = "";
+    if (rate >= 1e9) {
+        rate /= 1e9;
+        suffix = "G";
+    } else if (rate >= 1e6) {
+        rate /= 1e6;
+        suffix = "M";
+    } else if (rate >= 1e4) {
+        rate /= 1e3;
+        suffix = "k";
     }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, rate >= 100 ? "%.0f%s" : "%.1f%s", rate, suffix);
     return buffer;
 }
 

@@ -137,6 +137,11 @@ class TestUtil : public QObject {
         QVERIFY(line.size() <= 100);
         QVERIFY(format_progress_line(r, 40).size() <= 40);
 
+        r.rate_per_s = 517642927.0;
+        const QString fast = QString::fromStdString(format_progress_line(r, 100));
+        QVERIFY2(fast.contains("518M images/s"), qPrintable(fast));
+        r.rate_per_s = 32.14;
+
         r.total = -1;
         r.eta_s = -1;
         const QString open_ended = QString::fromStdString(format_progress_line(r, 100));
