@@ -72,7 +72,8 @@ class BenchCommand final : public Command {
                       << core::to_string(result->backend) << ", " << result->block_rows
                       << "-row blocks: " << fixed(result->seconds, 2) << " s, "
                       << fixed(result->gflops, 1) << " GFLOP/s, "
-                      << fixed(result->gflops / fp32_peak, 2) << " of peak\n";
+                      << fixed(result->gflops / fp32_peak, 2) << " of peak (top-k "
+                      << fixed(100.0 * result->top_k_s / result->seconds, 0) << "% of the time)\n";
         }
         return 0;
     }

@@ -1,17 +1,15 @@
 #include "core/compute/gemm_probe.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include <ATen/ATen.h>
 
+#include "core/compute/stopwatch.h"
 #include "core/util/torch_guard.h"
 
 namespace taxoscope::core {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // One product of the route on n x n operands, prepared outside the timed part.
 class SquareProduct {
@@ -36,10 +34,6 @@ class SquareProduct {
     at::Tensor a_, b_, out_;
 };
 
-double seconds_of(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 }  // namespace
 
 std::string_view to_string(GemmRoute route) {
@@ -54,26 +48,28 @@ std::string_view to_string(GemmRoute route) {
     return "bf16";
 }
 
-Result<GemmFigure> measure_gemm(GemmRoute route, int64_t n, double budget_s,
-                                const CancelToken& cancel) {
+namespace {
+
+Result<GemmFigure> measure(GemmRoute route, int64_t n, double budget_s, bool may_shrink,
+                           const CancelToken& cancel) {
     if (n < 16 || budget_s <= 0.0) {
         return fail(ErrorCode::InvalidArgument, "GEMM measurement needs n >= 16 and a time budget");
     }
     return guard_exceptions("measuring GEMM", [&]() -> Result<GemmFigure> {
         at::NoGradGuard no_grad;
-        const auto start = Clock::now();
-        // Estimate the rate on a small product so one repetition stays within a quarter of the
-        // budget; otherwise the reference BLAS would blow the budget on its first 2048 product.
+        const Stopwatch total;
+        // Estimate the rate on a smaller product and shrink n only when one repetition would
+        // not fit the budget: the reference BLAS needs ~3 s for one 2048 product.
         int64_t side = n;
-        {
-            const int64_t probe_n = std::min<int64_t>(n, 256);
+        if (may_shrink) {
+            const int64_t probe_n = std::min<int64_t>(n, 512);
             SquareProduct probe(route, probe_n);
             probe.run();
-            const auto t0 = Clock::now();
+            const Stopwatch once;
             probe.run();
             const double rate =
-                2.0 * std::pow(static_cast<double>(probe_n), 3) / std::max(seconds_of(t0), 1e-6);
-            const double affordable = std::cbrt(rate * budget_s / 4.0 / 2.0);
+                2.0 * std::pow(static_cast<double>(probe_n), 3) / std::max(once.seconds(), 1e-6);
+            const double affordable = std::cbrt(rate * budget_s);
             side = std::clamp<int64_t>(static_cast<int64_t>(affordable) / 128 * 128, probe_n, n);
         }
         SquareProduct product(route, side);
@@ -86,15 +82,22 @@ Result<GemmFigure> measure_gemm(GemmRoute route, int64_t n, double budget_s,
             if (cancel.is_cancelled()) {
                 return fail(cancel.cancelled_error("measuring GEMM"));
             }
-            const auto t0 = Clock::now();
+            const Stopwatch once;
             product.run();
-            best = std::min(best, seconds_of(t0));
+            best = std::min(best, once.seconds());
             ++figure.reps;
-        } while (seconds_of(start) < budget_s || figure.reps < 2);
-        figure.seconds = seconds_of(start);
+        } while (total.seconds() < budget_s || figure.reps < 2);
+        figure.seconds = total.seconds();
         figure.gflops = 2.0 * std::pow(static_cast<double>(side), 3) / best / 1e9;
         return figure;
     });
+}
+
+}  // namespace
+
+Result<GemmFigure> measure_gemm(GemmRoute route, int64_t n, double budget_s,
+                                const CancelToken& cancel) {
+    return measure(route, n, budget_s, /*may_shrink=*/true, cancel);
 }
 
 Result<GemmPeak> measure_gemm_peak(int64_t n, double budget_s_each, const CancelToken& cancel) {
@@ -102,7 +105,8 @@ Result<GemmPeak> measure_gemm_peak(int64_t n, double budget_s_each, const Cancel
     for (auto [route, slot] :
          {std::pair{GemmRoute::BlasF32, &peak.blas}, std::pair{GemmRoute::OneDnnF32, &peak.onednn},
           std::pair{GemmRoute::Bf16, &peak.bf16}}) {
-        auto figure = measure_gemm(route, n, budget_s_each, cancel);
+        // The peak is defined on n x n exactly, however long a slow BLAS takes.
+        auto figure = measure(route, n, budget_s_each, /*may_shrink=*/false, cancel);
         if (!figure) {
             return fail(figure.error());
         }

@@ -38,6 +38,7 @@ struct GemmPeak {
     double fp32_peak() const { return blas.gflops > onednn.gflops ? blas.gflops : onednn.gflops; }
 };
 
+// Each route on exactly n x n (no shrinking: the peak is defined on that size).
 Result<GemmPeak> measure_gemm_peak(int64_t n, double budget_s_each, const CancelToken& cancel);
 
 }  // namespace taxoscope::core

@@ -1,7 +1,6 @@
 #include "core/compute/sae_kernel.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -10,7 +9,9 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "core/compute/block_epilogue.h"
 #include "core/compute/sae_kernel_torch.h"
+#include "core/compute/stopwatch.h"
 #include "core/util/torch_guard.h"
 
 namespace taxoscope::core {
@@ -22,13 +23,14 @@ struct SaeKernel::Impl {
     KernelOptions options;
     GemmBackend backend = GemmBackend::Blas;
     at::ScalarType gemm_type = at::kFloat;
-    at::Tensor w_enc_t;    // [d_sae, d_in], gemm_type; plain layout (Blas) or oneDNN (OneDnn)
-    at::Tensor bias;       // [d_sae] fp32, with b_dec folded in when applied to the input
-    at::Tensor threshold;  // [d_sae] fp32, clamped at 0 (JumpReLU)
-    at::Tensor w_dec;      // [d_sae, d_in], gemm_type; undefined when not given
-    at::Tensor b_dec;      // [d_in] fp32
+    at::Tensor w_enc_t;  // [d_sae, d_in], gemm_type; plain layout (Blas) or oneDNN (OneDnn)
+    at::Tensor bias;     // [d_sae] fp32, with b_dec folded in when applied to the input
+    at::Tensor cut;      // [d_sae] fp32: 0 (ReLU), threshold clamped at 0 (JumpReLU), none (TopK)
+    at::Tensor w_dec;    // [d_sae, d_in], gemm_type; undefined when not given
+    at::Tensor b_dec;    // [d_in] fp32
 
     // out[B, d_sae] (fp32, contiguous) = act(x[B, d_in] · W_enc + bias).
+    // gemm_into stops before TopK (which needs whole rows); encode_into applies it.
     void encode_into(const at::Tensor& x, at::Tensor& out) const;
     void decode_into(const at::Tensor& codes, at::Tensor& out) const;
     void gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const;
@@ -45,32 +47,24 @@ at::Tensor onednn_product(const at::Tensor& w_t_onednn, const at::Tensor& x, at:
     return at::mkldnn_linear(w_t_onednn, rows).to_dense();  // [d_sae, B]
 }
 
-void apply_activation(const SaeKernel::Impl& k, at::Tensor& out) {
-    switch (k.options.activation) {
-        case Activation::ReLU:
-            out.clamp_min_(0.0);
-            break;
-        case Activation::JumpReLU:
-            out.masked_fill_(out.le(k.threshold), 0.0);
-            break;
-        case Activation::TopK: {
-            const auto top = out.topk(k.options.k, /*dim=*/1, /*largest=*/true, /*sorted=*/false);
-            const at::Tensor values = std::get<0>(top).clamp_min(0.0);
-            out.zero_();
-            out.scatter_(1, std::get<1>(top), values);
-            break;
-        }
+// TopK looks across a whole row, so it runs after the epilogue (which added the bias only).
+void apply_top_k(int64_t k, at::Tensor& out) {
+    const auto top = out.topk(k, /*dim=*/1, /*largest=*/true, /*sorted=*/false);
+    const at::Tensor values = std::get<0>(top).clamp_min(0.0);
+    out.zero_();
+    out.scatter_(1, std::get<1>(top), values);
+}
+
+const uint16_t* bf16_bits(const at::Tensor& t) {
+    return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>());
+}
+
+// Calls body(first, count) for consecutive blocks of at most `block` of n rows.
+template <typename Body>
+void for_each_block(int64_t n, int64_t block, Body&& body) {
+    for (int64_t first = 0; first < n; first += block) {
+        body(first, std::min(block, n - first));
     }
-}
-
-int64_t checked_rows(int64_t n) {
-    return std::max<int64_t>(n, 0);
-}
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 // Best of three timed runs after one warm-up (oneDNN builds its primitive on the first call).
@@ -79,9 +73,9 @@ double time_path(const SaeKernel::Impl& k, GemmBackend path, const at::Tensor& x
     k.gemm_into(path, x, out);
     double best = 1e30;
     for (int rep = 0; rep < 3; ++rep) {
-        const auto start = Clock::now();
+        const Stopwatch watch;
         k.gemm_into(path, x, out);
-        best = std::min(best, seconds_since(start));
+        best = std::min(best, watch.seconds());
     }
     return best;
 }
@@ -133,18 +127,34 @@ Result<void> check_options(const SaeTensors& t, const KernelOptions& options, in
 }  // namespace
 
 void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const {
+    detail::EpilogueArgs args;
+    args.rows = x.size(0);
+    args.features = d_sae;
+    args.bias = bias.data_ptr<float>();
+    args.cut = cut.defined() ? cut.data_ptr<float>() : nullptr;
+    args.out = out.data_ptr<float>();
     if (path == GemmBackend::OneDnn) {
-        at::add_out(out, onednn_product(w_enc_t, x, gemm_type).t(), bias);
+        const at::Tensor y = onednn_product(w_enc_t, x, gemm_type);
+        if (gemm_type == at::kFloat) {
+            detail::epilogue_transposed(y.data_ptr<float>(), args);
+        } else {
+            detail::epilogue_transposed(bf16_bits(y), args);
+        }
     } else if (gemm_type == at::kFloat) {
-        at::addmm_out(out, bias, x, w_enc_t.t());
+        at::mm_out(out, x, w_enc_t.t());
+        detail::epilogue_rows(out.data_ptr<float>(),
+                              args);  // in place: each value read, then written
     } else {
-        at::add_out(out, at::mm(x.to(gemm_type), w_enc_t.t()), bias);
+        const at::Tensor y = at::mm(x.to(gemm_type), w_enc_t.t());
+        detail::epilogue_rows(bf16_bits(y), args);
     }
 }
 
 void SaeKernel::Impl::encode_into(const at::Tensor& x, at::Tensor& out) const {
     gemm_into(backend, x, out);
-    apply_activation(*this, out);
+    if (options.activation == Activation::TopK) {
+        apply_top_k(options.k, out);
+    }
 }
 
 void SaeKernel::Impl::decode_into(const at::Tensor& codes, at::Tensor& out) const {
@@ -231,8 +241,10 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
                     .to(at::kFloat);
         }
         k->bias = bias.contiguous();
-        if (t.threshold.defined()) {
-            k->threshold = to_float_vector(t.threshold, d_sae, "threshold").clamp_min(0.0);
+        if (options.activation == Activation::JumpReLU) {
+            k->cut = to_float_vector(t.threshold, d_sae, "threshold").clamp_min(0.0);
+        } else if (options.activation == Activation::ReLU) {
+            k->cut = at::zeros({d_sae}, at::kFloat);
         }
         if (t.w_dec.defined()) {
             TORCH_CHECK(t.w_dec.dim() == 2 && t.w_dec.size(0) == d_sae && t.w_dec.size(1) == d_in,
@@ -262,11 +274,10 @@ Result<at::Tensor> encode_block(const SaeKernel& kernel, const at::Tensor& rows)
         at::NoGradGuard no_grad;
         const at::Tensor x = rows.to(at::kFloat).contiguous();
         at::Tensor out = at::empty({x.size(0), k.d_sae}, at::kFloat);
-        for (int64_t first = 0; first < x.size(0); first += k.block_rows) {
-            const int64_t count = std::min(k.block_rows, x.size(0) - first);
+        for_each_block(x.size(0), k.block_rows, [&](int64_t first, int64_t count) {
             at::Tensor slice = out.narrow(0, first, count);
             k.encode_into(x.narrow(0, first, count), slice);
-        }
+        });
         return out;
     });
 }
@@ -340,13 +351,12 @@ Result<void> SaeKernel::encode(const float* rows, int64_t n, float* codes) const
     const Impl& k = *impl_;
     return guard_exceptions("encoding rows", [&]() {
         at::NoGradGuard no_grad;
-        for (int64_t first = 0; first < checked_rows(n); first += k.block_rows) {
-            const int64_t count = std::min(k.block_rows, n - first);
+        for_each_block(n, k.block_rows, [&](int64_t first, int64_t count) {
             const at::Tensor x = at::from_blob(const_cast<float*>(rows) + first * k.d_in,
                                                {count, k.d_in}, at::kFloat);
             at::Tensor out = at::from_blob(codes + first * k.d_sae, {count, k.d_sae}, at::kFloat);
             k.encode_into(x, out);
-        }
+        });
     });
 }
 
@@ -360,13 +370,12 @@ Result<void> SaeKernel::decode(const float* codes, int64_t n, float* out) const 
     const Impl& k = *impl_;
     return guard_exceptions("decoding codes", [&]() {
         at::NoGradGuard no_grad;
-        for (int64_t first = 0; first < checked_rows(n); first += k.block_rows) {
-            const int64_t count = std::min(k.block_rows, n - first);
+        for_each_block(n, k.block_rows, [&](int64_t first, int64_t count) {
             const at::Tensor z = at::from_blob(const_cast<float*>(codes) + first * k.d_sae,
                                                {count, k.d_sae}, at::kFloat);
             at::Tensor x = at::from_blob(out + first * k.d_in, {count, k.d_in}, at::kFloat);
             k.decode_into(z, x);
-        }
+        });
     });
 }
 
