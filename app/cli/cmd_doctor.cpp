@@ -88,7 +88,10 @@ class DoctorCommand final : public Command {
         std::cout << "CPU        " << (cpu.brand.empty() ? "unknown" : cpu.brand) << ": "
                   << core::describe(cpu) << '\n';
         std::cout << "threads    " << info.torch_threads << " (LibTorch/OpenMP)";
-        if (const int blas_threads = core::blas_thread_count(); blas_threads > 0) {
+        // LAPACK can pull in libopenblas even when sgemm_ binds elsewhere: only name its pool when
+        // it is the BLAS in use.
+        if (const int blas_threads = core::blas_thread_count();
+            blas.kind == core::BlasKind::OpenBlas && blas_threads > 0) {
             std::cout << ", OpenBLAS " << blas_threads;
         }
         std::cout << " of " << core::available_cores() << " cores\n";
