@@ -39,8 +39,8 @@ class ExtractCommand final : public Command {
             ->check(CLI::IsMember({"f16", "f32"}));
         sub.add_option("--limit", limit_, "only the first N images")->check(CLI::PositiveNumber);
         sub.add_option("--classes", classes_,
-                       "class list TSV (columns wnid and/or name, in label order) that folder "
-                       "names and manifest labels refer to");
+                       "class set that folder names and manifest labels refer to: imagenet1k, "
+                       "fashion-mnist, or a class list file (docs/taxonomy.md)");
         sub.add_option("--metadata", metadata_,
                        "taxoscope.json to use when the model archive has none (or to override it)");
     }
@@ -49,7 +49,7 @@ class ExtractCommand final : public Command {
         using namespace core;
         ClassList classes;
         if (!classes_.empty()) {
-            auto read = read_class_list_tsv(classes_);
+            auto read = resolve_class_list(classes_);
             if (!read) {
                 return context.report(read.error());
             }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/data/class_list.h"
 #include "core/data/image_buffer.h"
+#include "core/taxonomy/class_list.h"
 #include "core/util/error.h"
 
 namespace taxoscope::core {

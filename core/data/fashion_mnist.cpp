@@ -1,5 +1,6 @@
 #include "core/data/fashion_mnist.h"
 
+#include <cassert>
 #include <map>
 #include <mutex>
 
@@ -28,13 +29,10 @@ std::filesystem::path default_fashion_mnist_dir() {
 }
 
 ClassList fashion_mnist_label_names() {
-    ClassList list;
-    list.set_name = "fashion-mnist";
-    for (const char* name : {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                             "Shirt", "Sneaker", "Bag", "Ankle boot"}) {
-        list.classes.push_back({"", name});
-    }
-    return list;
+    // The built-in set carries the verified WordNet synset of every label.
+    auto list = builtin_class_list("fashion-mnist");
+    assert(list && list->size() == 10);
+    return *list;
 }
 
 Result<std::shared_ptr<const FashionMnistSplit>> load_fashion_mnist_split(
@@ -113,7 +111,7 @@ Result<std::unique_ptr<Dataset>> open_fashion_mnist(const std::string& split,
     }
     if (classes != nullptr && !classes->empty() && classes->size() != 10) {
         return fail(ErrorCode::InvalidArgument, "Fashion-MNIST has 10 classes but the class set '" +
-                                                    classes->set_name + "' has " +
+                                                    classes->name + "' has " +
                                                     std::to_string(classes->size()));
     }
     auto dataset = std::make_unique<FashionMnistDataset>();

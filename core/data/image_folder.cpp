@@ -54,7 +54,7 @@ Result<std::unique_ptr<Dataset>> open_image_folder(const std::filesystem::path& 
     dataset->source = root.string();
     const bool own_classes = classes == nullptr || classes->empty();
     if (own_classes) {
-        dataset->classes.set_name = "folders";
+        dataset->classes.name = "folders";
     } else {
         dataset->classes = *classes;
     }
@@ -62,15 +62,15 @@ Result<std::unique_ptr<Dataset>> open_image_folder(const std::filesystem::path& 
         const std::string name = folder.filename().string();
         int64_t label = 0;
         if (own_classes) {
-            label = static_cast<int64_t>(dataset->classes.classes.size());
-            dataset->classes.classes.push_back({looks_like_wnid(name) ? name : "", name});
+            label = static_cast<int64_t>(dataset->classes.entries.size());
+            dataset->classes.entries.push_back({looks_like_wnid(name) ? name : "", name});
         } else if (auto found = classes->find(name)) {
             label = *found;
         } else {
             return fail(ErrorCode::NotFound,
                         folder.string() + ": folder name '" + name +
                             "' is neither a wnid nor a class name of the class set '" +
-                            classes->set_name + "'");
+                            classes->name + "'");
         }
         std::vector<std::filesystem::path> files;
         for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {

@@ -31,7 +31,7 @@ Result<int64_t> lookup_class(const std::string& text, const ClassList* classes,
     auto found = classes->find(text);
     if (!found) {
         return fail(ErrorCode::NotFound,
-                    what + " '" + text + "' is not in the class set '" + classes->set_name + "'");
+                    what + " '" + text + "' is not in the class set '" + classes->name + "'");
     }
     return *found;
 }
@@ -94,9 +94,9 @@ Result<std::unique_ptr<Dataset>> open_manifest(const std::filesystem::path& mani
         if (by_index && parse_index(label_text, item.label)) {
             if (have_classes && item.label >= static_cast<int64_t>(classes->size())) {
                 return fail(ErrorCode::NotFound, where + ": label " + label_text +
-                                                     " is outside the class set '" +
-                                                     classes->set_name + "' (" +
-                                                     std::to_string(classes->size()) + " classes)");
+                                                     " is outside the class set '" + classes->name +
+                                                     "' (" + std::to_string(classes->size()) +
+                                                     " classes)");
             }
         } else {
             // A wnid/class column, or a non-numeric label column: wnids or class names.
@@ -118,9 +118,9 @@ Result<std::unique_ptr<Dataset>> open_manifest(const std::filesystem::path& mani
     }
     if (!have_classes) {
         // Bare indices: classes are known by number only.
-        dataset->classes.set_name = "indices";
+        dataset->classes.name = "indices";
         for (int64_t i = 0; i <= max_label; ++i) {
-            dataset->classes.classes.push_back({"", "class " + std::to_string(i)});
+            dataset->classes.entries.push_back({"", "class " + std::to_string(i)});
         }
     }
     return dataset;

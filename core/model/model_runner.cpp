@@ -1,6 +1,6 @@
 #include "core/model/model_runner.h"
 
-#include "core/model/torch_model.h"
+#include "core/model/torch_model_torch.h"
 #include "core/util/torch_guard.h"
 
 namespace taxoscope::core {

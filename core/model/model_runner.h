@@ -24,7 +24,7 @@ struct RunnerOptions {
     std::filesystem::path metadata_file;
 };
 
-class TorchModel;  // core/model/torch_model.h, for .cpp files that want tensors
+class TorchModel;  // core/model/torch_model_torch.h, for .cpp files that want tensors
 
 class ModelRunner {
   public:

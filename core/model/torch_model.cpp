@@ -1,4 +1,4 @@
-#include "core/model/torch_model.h"
+#include "core/model/torch_model_torch.h"
 
 #include <fstream>
 

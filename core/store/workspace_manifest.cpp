@@ -30,10 +30,10 @@ nlohmann::json manifest_to_json(const WorkspaceManifest& m) {
                     {"images", m.image_count},
                     {"skipped", m.skipped_count}};
     nlohmann::json classes = nlohmann::json::array();
-    for (const auto& c : m.classes.classes) {
+    for (const auto& c : m.classes.entries) {
         classes.push_back({{"wnid", c.wnid}, {"name", c.name}});
     }
-    j["classes"] = {{"set", m.classes.set_name}, {"list", classes}};
+    j["classes"] = {{"set", m.classes.name}, {"list", classes}};
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : m.layers) {
         layers.push_back({{"name", layer.name}, {"dim", layer.dim}, {"kind", layer.kind}});
@@ -65,9 +65,9 @@ Result<WorkspaceManifest> manifest_from_json(const nlohmann::json& j, const std:
         m.image_count = dataset.at("images").get<int64_t>();
         m.skipped_count = dataset.value("skipped", int64_t{0});
         const auto& classes = j.at("classes");
-        m.classes.set_name = classes.at("set").get<std::string>();
+        m.classes.name = classes.at("set").get<std::string>();
         for (const auto& c : classes.at("list")) {
-            m.classes.classes.push_back(
+            m.classes.entries.push_back(
                 {c.at("wnid").get<std::string>(), c.at("name").get<std::string>()});
         }
         for (const auto& layer : j.at("layers")) {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/data/class_list.h"
+#include "core/taxonomy/class_list.h"
 #include "core/util/error.h"
 
 namespace taxoscope::core {
@@ -29,7 +29,7 @@ struct WorkspaceManifest {
     std::string dataset_source;  // the folder, manifest file or dataset name as given
     int64_t image_count = 0;     // rows of images.tsv and of every activations/<layer>.npy
     int64_t skipped_count = 0;   // images listed in extract_report.tsv
-    ClassList classes;           // label i = classes.classes[i]
+    ClassList classes;           // label i = classes.entries[i]
     std::vector<WorkspaceLayer> layers;
     std::string token;    // "cls", "mean", "pooled" or "spatial-mean" (CNN maps)
     std::string dtype;    // "float16" or "float32"

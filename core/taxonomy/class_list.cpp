@@ -1,5 +1,8 @@
 #include "core/taxonomy/class_list.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <unordered_map>
 
 #include "core/taxonomy/embedded_class_sets.h"
@@ -113,6 +116,36 @@ Result<ClassList> parse_class_list(std::string_view text, std::string name, std:
         return fail(ErrorCode::Parse, list.origin + " lists no classes");
     }
     return list;
+}
+
+namespace {
+
+bool equal_ignoring_case(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+}  // namespace
+
+std::optional<int64_t> ClassList::find(const std::string& key) const {
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (!entries[i].wnid.empty() && entries[i].wnid == key) {
+            return static_cast<int64_t>(i);
+        }
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].name == key) {
+            return static_cast<int64_t>(i);
+        }
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (equal_ignoring_case(entries[i].name, key)) {
+            return static_cast<int64_t>(i);
+        }
+    }
+    return std::nullopt;
 }
 
 Result<ClassList> read_class_list_file(const std::filesystem::path& path) {

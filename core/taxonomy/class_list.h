@@ -5,7 +5,9 @@
 // or one class per line: a wnid, then optionally whitespace and a display name.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,10 +22,17 @@ struct ClassListEntry {
     int line = 0;      // 1-based line in the source, for errors
 };
 
+// Also what a dataset's labels mean (label i = entries[i]); datasets whose classes carry no
+// WordNet id (folders named by class, numeric labels) leave `wnid` empty.
 struct ClassList {
-    std::string name;    // "imagenet1k", "fashion-mnist" or the file name
+    std::string name;    // "imagenet1k", "fashion-mnist", "folders", or the file name
     std::string origin;  // what errors call the source: a path or "built-in class set imagenet1k"
     std::vector<ClassListEntry> entries;  // class index = position
+
+    size_t size() const { return entries.size(); }
+    bool empty() const { return entries.empty(); }
+    // The index of a wnid, else of a name (exact, then ignoring case).
+    std::optional<int64_t> find(const std::string& wnid_or_name) const;
 };
 
 Result<ClassList> parse_class_list(std::string_view text, std::string name, std::string origin);

@@ -21,8 +21,8 @@ namespace {
 
 ClassList two_classes() {
     ClassList list;
-    list.set_name = "pets";
-    list.classes = {{"n02084071", "dog"}, {"n02121808", "domestic cat"}};
+    list.name = "pets";
+    list.entries = {{"n02084071", "dog"}, {"n02121808", "domestic cat"}};
     return list;
 }
 
@@ -147,9 +147,9 @@ class TestData : public QObject {
 
         auto own = open_image_folder(root, nullptr);
         QVERIFY(own);
-        QCOMPARE((*own)->classes.set_name, std::string("folders"));
-        QCOMPARE((*own)->classes.classes[1].wnid, std::string("n02121808"));
-        QCOMPARE((*own)->classes.classes[0].wnid, std::string(""));
+        QCOMPARE((*own)->classes.name, std::string("folders"));
+        QCOMPARE((*own)->classes.entries[1].wnid, std::string("n02121808"));
+        QCOMPARE((*own)->classes.entries[0].wnid, std::string(""));
 
         taxoscope::test::write_test_image(root / "platypus" / "p.png", 8, 8, 4);
         auto unknown = open_image_folder(root, &classes);
@@ -214,7 +214,7 @@ class TestData : public QObject {
         auto test = open_fashion_mnist("test");
         QVERIFY2(test, test.error().message.c_str());
         QCOMPARE((*test)->size(), size_t(10000));
-        QCOMPARE((*test)->classes.classes[9].name, std::string("Ankle boot"));
+        QCOMPARE((*test)->classes.entries[9].name, std::string("Ankle boot"));
         // The first test image of Fashion-MNIST is an ankle boot (label 9).
         QCOMPARE((*test)->items[0].label, int64_t(9));
         QCOMPARE((*test)->items[0].ref, std::string("fashion-mnist:test:0"));

@@ -80,7 +80,7 @@ class TestExtract : public QObject {
         QCOMPARE(m.dtype, std::string("float32"));
         QCOMPARE(m.layers.size(), size_t(3));
         QCOMPARE(m.layers[0].kind, std::string("tokens"));
-        QCOMPARE(m.classes.classes[1].name, std::string("dog"));
+        QCOMPARE(m.classes.entries[1].name, std::string("dog"));
         QCOMPARE(m.model_sha256.size(), size_t(64));
         QVERIFY(!fs::exists(ws->paths().extract_progress()));
         auto images = ws->read_images();

@@ -8,7 +8,7 @@
 #include "core/data/dataset.h"
 #include "core/data/preprocess.h"
 #include "core/model/model_runner.h"
-#include "core/model/torch_model.h"
+#include "core/model/torch_model_torch.h"
 #include "core/util/log.h"
 #include "support/tiny_models.h"
 

@@ -376,8 +376,8 @@ class TestStore : public QObject {
         m.dataset_kind = "folder";
         m.dataset_source = "/data/imagenet/val";
         m.image_count = 2;
-        m.classes.set_name = "imagenet1k";
-        m.classes.classes = {{"n01440764", "tench"}, {"n01443537", "goldfish"}};
+        m.classes.name = "imagenet1k";
+        m.classes.entries = {{"n01440764", "tench"}, {"n01443537", "goldfish"}};
         m.layers = {{"blocks.0", 64, "tokens"}, {"blocks/1", 64, "pooled"}};
         m.token = "cls";
         m.dtype = "float16";
@@ -392,7 +392,7 @@ class TestStore : public QObject {
         QVERIFY2(ws, ws.error().message.c_str());
         const auto& back = ws->manifest();
         QCOMPARE(back.model_sha256, m.model_sha256);
-        QCOMPARE(back.classes.classes.at(1).name, std::string("goldfish"));
+        QCOMPARE(back.classes.entries.at(1).name, std::string("goldfish"));
         QCOMPARE(back.layers.at(1).name, std::string("blocks/1"));
         QCOMPARE(back.extra["sae"]["blocks.0"]["expansion"].get<int>(), 8);
         QCOMPARE(back.created.size(), size_t(20));
