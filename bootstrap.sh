@@ -62,12 +62,13 @@ install_dependencies() {
 
 configure_and_build() {
     current_step="configure (cmake)"
-    local werror=OFF
-    [ "${CI:-}" = "true" ] && werror=ON
+    # Only what must hold is passed, so a developer's own cache settings (and their build) stay.
+    local options=()
+    [ -f "$build_dir/CMakeCache.txt" ] || options+=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
+    [ "${CI:-}" = "true" ] && options+=(-DTAXOSCOPE_WERROR=ON)
     local log="$build_dir/bootstrap-configure.log"
     mkdir -p "$build_dir"
-    if ! cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DTAXOSCOPE_WERROR="$werror" >"$log" 2>&1; then
+    if ! cmake -S "$root" -B "$build_dir" "${options[@]}" >"$log" 2>&1; then
         cat "$log" >&2
         fail "cmake could not configure the build (log: $log)"
     fi
