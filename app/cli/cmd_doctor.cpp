@@ -1,9 +1,14 @@
 // `taxoscope-cli doctor`: what this installation runs on, and whether anything required is missing.
+#include <cstdio>
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "core/compute/blas_library.h"
+#include "core/compute/cpu_features.h"
+#include "core/compute/gemm_probe.h"
 #include "core/taxonomy/wordnet_location.h"
 #include "core/util/runtime_info.h"
+#include "core/util/threads.h"
 
 namespace taxoscope::cli {
 namespace {
@@ -15,7 +20,9 @@ class DoctorCommand final : public Command {
         return "Report library versions, compute devices and WordNet; exit 1 if something "
                "required is missing";
     }
-    void add_options(CLI::App& /*sub*/) override {}
+    void add_options(CLI::App& sub) override {
+        sub.add_flag("--no-gemm", skip_gemm_, "skip the three one-second GEMM measurements");
+    }
 
     int run(CliContext& context) override {
         const core::RuntimeInfo info = core::runtime_info();
@@ -34,9 +41,11 @@ class DoctorCommand final : public Command {
         } else {
             std::cout << "CUDA       not available (this LibTorch is a CPU build)\n";
         }
-        std::cout << "threads    " << info.torch_threads << '\n';
-
         bool healthy = true;
+        const bool fast_blas = report_compute(info);
+        if (!skip_gemm_ && !report_gemm(context)) {
+            healthy = false;
+        }
         const auto wordnet = core::locate_wordnet();
         if (wordnet) {
             std::cout << "WordNet    " << wordnet->string() << " (data.noun found)\n";
@@ -45,9 +54,67 @@ class DoctorCommand final : public Command {
             context.report(wordnet.error());
             healthy = false;
         }
-        std::cout << (healthy ? "status     ok\n" : "status     problems found (see above)\n");
+        if (!healthy) {
+            std::cout << "status     problems found (see above)\n";
+        } else {
+            std::cout << (fast_blas ? "status     ok\n"
+                                    : "status     ok, but slow (see BLAS above)\n");
+        }
         return healthy ? 0 : 1;
     }
+
+  private:
+    // BLAS, CPU and threads; returns false when the loaded BLAS is the slow reference one.
+    static bool report_compute(const core::RuntimeInfo& info) {
+        const core::BlasLibrary blas = core::loaded_blas();
+        std::cout << "BLAS       " << core::to_string(blas.kind);
+        if (!blas.path.empty()) {
+            std::cout << "  " << blas.path;
+        }
+        std::cout << '\n';
+        if (!blas.detail.empty()) {
+            std::cout << "           " << blas.detail << '\n';
+        }
+        const bool slow =
+            blas.kind == core::BlasKind::Reference || blas.kind == core::BlasKind::NotFound;
+        if (slow) {
+            std::cout << "WARNING    fp32 products run on the " << core::to_string(blas.kind)
+                      << ", about 20x slower than OpenBLAS. Install the Debian package "
+                      << core::kFastBlasPackage << " (sudo apt-get install "
+                      << core::kFastBlasPackage
+                      << "); it becomes the libblas.so.3 alternative by itself.\n";
+        }
+        const core::CpuFeatures cpu = core::detect_cpu_features();
+        std::cout << "CPU        " << (cpu.brand.empty() ? "unknown" : cpu.brand) << ": "
+                  << core::describe(cpu) << '\n';
+        std::cout << "threads    " << info.torch_threads << " (LibTorch/OpenMP)";
+        if (const int blas_threads = core::blas_thread_count(); blas_threads > 0) {
+            std::cout << ", OpenBLAS " << blas_threads;
+        }
+        std::cout << " of " << core::available_cores() << " cores\n";
+        return !slow;
+    }
+
+    // About one second each; returns false if a measurement failed.
+    static bool report_gemm(CliContext& context) {
+        for (const auto route :
+             {core::GemmRoute::BlasF32, core::GemmRoute::OneDnnF32, core::GemmRoute::Bf16}) {
+            auto figure = core::measure_gemm(route, 2048, 1.0, context.cancel());
+            if (!figure) {
+                context.report(figure.error());
+                return false;
+            }
+            char line[160];
+            std::snprintf(
+                line, sizeof line, "GEMM       %-12s %8.1f GFLOP/s  (%lldx%lld, %d runs)\n",
+                std::string(core::to_string(route)).c_str(), figure->gflops,
+                static_cast<long long>(figure->n), static_cast<long long>(figure->n), figure->reps);
+            std::cout << line << std::flush;
+        }
+        return true;
+    }
+
+    bool skip_gemm_ = false;
 };
 
 }  // namespace

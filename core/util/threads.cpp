@@ -1,5 +1,7 @@
 #include "core/util/threads.h"
 
+#include <dlfcn.h>
+
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -16,7 +18,23 @@ int apply_thread_count(int n) {
     const int count = n > 0 ? n : available_cores();
     at::set_num_threads(count);  // also sets OpenMP's count in LibTorch's OpenMP builds
     cv::setNumThreads(count);
+    // OpenBLAS (pthread build) keeps its own pool sized to all cores; LibTorch never tells it.
+    using SetThreads = void (*)(int);
+    if (auto set_blas =
+            reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+        set_blas(count);
+    }
     return count;
+}
+
+int current_thread_count() {
+    return at::get_num_threads();
+}
+
+int blas_thread_count() {
+    using GetThreads = int (*)();
+    auto get_blas = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get_blas != nullptr ? get_blas() : 0;
 }
 
 }  // namespace taxoscope::core

@@ -1,0 +1,403 @@
+#include "core/compute/sae_kernel.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include "core/compute/sae_kernel_torch.h"
+#include "core/util/torch_guard.h"
+
+namespace taxoscope::core {
+
+struct SaeKernel::Impl {
+    int64_t d_in = 0;
+    int64_t d_sae = 0;
+    int64_t block_rows = 0;
+    KernelOptions options;
+    GemmBackend backend = GemmBackend::Blas;
+    at::ScalarType gemm_type = at::kFloat;
+    at::Tensor w_enc_t;    // [d_sae, d_in], gemm_type; plain layout (Blas) or oneDNN (OneDnn)
+    at::Tensor bias;       // [d_sae] fp32, with b_dec folded in when applied to the input
+    at::Tensor threshold;  // [d_sae] fp32, clamped at 0 (JumpReLU)
+    at::Tensor w_dec;      // [d_sae, d_in], gemm_type; undefined when not given
+    at::Tensor b_dec;      // [d_in] fp32
+
+    // out[B, d_sae] (fp32, contiguous) = act(x[B, d_in] · W_enc + bias).
+    void encode_into(const at::Tensor& x, at::Tensor& out) const;
+    void decode_into(const at::Tensor& codes, at::Tensor& out) const;
+    void gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const;
+};
+
+namespace {
+
+// The oneDNN path runs the product transposed, (W_enc_t · xᵀ), so that the big matrix is
+// oneDNN's *source* and the small row block its *weight*: mkldnn_linear re-lays its weight
+// into a blocked format on every call, which costs nothing for a 256-row block but a full pass
+// over 75 MB for SAE weights. Measured: 1.5x faster than the direct orientation at d_sae 12288.
+at::Tensor onednn_product(const at::Tensor& w_t_onednn, const at::Tensor& x, at::ScalarType type) {
+    const at::Tensor rows = x.to(type).contiguous().to_mkldnn();
+    return at::mkldnn_linear(w_t_onednn, rows).to_dense();  // [d_sae, B]
+}
+
+void apply_activation(const SaeKernel::Impl& k, at::Tensor& out) {
+    switch (k.options.activation) {
+        case Activation::ReLU:
+            out.clamp_min_(0.0);
+            break;
+        case Activation::JumpReLU:
+            out.masked_fill_(out.le(k.threshold), 0.0);
+            break;
+        case Activation::TopK: {
+            const auto top = out.topk(k.options.k, /*dim=*/1, /*largest=*/true, /*sorted=*/false);
+            const at::Tensor values = std::get<0>(top).clamp_min(0.0);
+            out.zero_();
+            out.scatter_(1, std::get<1>(top), values);
+            break;
+        }
+    }
+}
+
+int64_t checked_rows(int64_t n) {
+    return std::max<int64_t>(n, 0);
+}
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Best of three timed runs after one warm-up (oneDNN builds its primitive on the first call).
+double time_path(const SaeKernel::Impl& k, GemmBackend path, const at::Tensor& x) {
+    at::Tensor out = at::empty({x.size(0), k.d_sae}, at::kFloat);
+    k.gemm_into(path, x, out);
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+        const auto start = Clock::now();
+        k.gemm_into(path, x, out);
+        best = std::min(best, seconds_since(start));
+    }
+    return best;
+}
+
+// One measurement per process and shape class: the choice depends on shape, precision and the
+// thread count, not on the weights' values.
+GemmBackend measured_backend(SaeKernel::Impl& k, const at::Tensor& w_t_plain) {
+    using Key = std::tuple<int64_t, int64_t, int64_t, int, int>;
+    static std::mutex mutex;
+    static std::map<Key, GemmBackend> chosen;
+    const Key key{k.d_in, k.d_sae, k.block_rows, static_cast<int>(k.options.precision),
+                  at::get_num_threads()};
+    std::lock_guard<std::mutex> lock(mutex);
+    if (const auto it = chosen.find(key); it != chosen.end()) {
+        return it->second;
+    }
+    const at::Tensor x = at::randn({k.block_rows, k.d_in}, at::kFloat);
+    k.w_enc_t = w_t_plain;
+    const double blas = time_path(k, GemmBackend::Blas, x);
+    k.w_enc_t = w_t_plain.to_mkldnn();
+    const double onednn = time_path(k, GemmBackend::OneDnn, x);
+    const GemmBackend best = onednn < blas ? GemmBackend::OneDnn : GemmBackend::Blas;
+    chosen.emplace(key, best);
+    return best;
+}
+
+at::Tensor to_float_vector(const at::Tensor& t, int64_t size, const char* name) {
+    TORCH_CHECK(t.dim() == 1 && t.size(0) == size, name, " must have shape [", size, "], got ",
+                t.sizes());
+    return t.to(at::kFloat).contiguous();
+}
+
+Result<void> check_options(const SaeTensors& t, const KernelOptions& options, int64_t d_sae) {
+    if (options.activation == Activation::TopK && (options.k <= 0 || options.k > d_sae)) {
+        return fail(ErrorCode::InvalidArgument, "TopK activation needs 0 < k <= d_sae (" +
+                                                    std::to_string(d_sae) +
+                                                    "), got k = " + std::to_string(options.k));
+    }
+    if (options.activation == Activation::JumpReLU && !t.threshold.defined()) {
+        return fail(ErrorCode::InvalidArgument, "JumpReLU activation needs a threshold tensor");
+    }
+    if (options.block_rows < 0) {
+        return fail(ErrorCode::InvalidArgument,
+                    "block_rows must be >= 0, got " + std::to_string(options.block_rows));
+    }
+    return {};
+}
+
+}  // namespace
+
+void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const {
+    if (path == GemmBackend::OneDnn) {
+        at::add_out(out, onednn_product(w_enc_t, x, gemm_type).t(), bias);
+    } else if (gemm_type == at::kFloat) {
+        at::addmm_out(out, bias, x, w_enc_t.t());
+    } else {
+        at::add_out(out, at::mm(x.to(gemm_type), w_enc_t.t()), bias);
+    }
+}
+
+void SaeKernel::Impl::encode_into(const at::Tensor& x, at::Tensor& out) const {
+    gemm_into(backend, x, out);
+    apply_activation(*this, out);
+}
+
+void SaeKernel::Impl::decode_into(const at::Tensor& codes, at::Tensor& out) const {
+    if (gemm_type == at::kFloat) {
+        at::addmm_out(out, b_dec, codes, w_dec);
+    } else {
+        at::add_out(out, at::mm(codes.to(gemm_type), w_dec), b_dec);
+    }
+}
+
+std::string_view to_string(Activation activation) {
+    switch (activation) {
+        case Activation::ReLU:
+            return "relu";
+        case Activation::TopK:
+            return "topk";
+        case Activation::JumpReLU:
+            break;
+    }
+    return "jumprelu";
+}
+
+std::string_view to_string(GemmBackend backend) {
+    switch (backend) {
+        case GemmBackend::Auto:
+            return "auto";
+        case GemmBackend::Blas:
+            return "BLAS";
+        case GemmBackend::OneDnn:
+            break;
+    }
+    return "oneDNN";
+}
+
+int64_t encode_block_rows(int64_t d_sae) {
+    constexpr int64_t kOutputBudget = int64_t{16} << 20;  // bytes of fp32 output per block
+    const int64_t fit = kOutputBudget / (std::max<int64_t>(d_sae, 1) * 4);
+    int64_t rows = 64;
+    while (rows * 2 <= fit && rows < 1024) {
+        rows *= 2;
+    }
+    return rows;
+}
+
+RowSource rows_in_memory(const float* data, int64_t rows, int64_t d_in) {
+    RowSource source;
+    source.rows = rows;
+    source.read = [data, d_in](int64_t first, int64_t /*count*/,
+                               std::vector<float>& /*scratch*/) -> Result<const float*> {
+        return data + first * d_in;
+    };
+    return source;
+}
+
+Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& options) {
+    if (!t.w_enc.defined() || t.w_enc.dim() != 2) {
+        return fail(ErrorCode::ShapeMismatch, "W_enc must be a 2-D tensor [d_in, d_sae]");
+    }
+    const int64_t d_in = t.w_enc.size(0);
+    const int64_t d_sae = t.w_enc.size(1);
+    if (d_in == 0 || d_sae == 0) {
+        return fail(ErrorCode::ShapeMismatch, "W_enc is empty");
+    }
+    if (auto ok = check_options(t, options, d_sae); !ok) {
+        return fail(ok.error());
+    }
+    return guard_exceptions("preparing SAE weights", [&]() -> Result<SaeKernel> {
+        at::NoGradGuard no_grad;
+        auto k = std::make_shared<SaeKernel::Impl>();
+        k->d_in = d_in;
+        k->d_sae = d_sae;
+        k->options = options;
+        k->block_rows = options.block_rows > 0 ? options.block_rows : encode_block_rows(d_sae);
+        k->gemm_type = options.precision == Precision::BF16 ? at::kBFloat16 : at::kFloat;
+
+        const at::Tensor w_enc = t.w_enc.to(at::kFloat);
+        k->b_dec = t.b_dec.defined() ? to_float_vector(t.b_dec, d_in, "b_dec")
+                                     : at::zeros({d_in}, at::kFloat);
+        at::Tensor bias = to_float_vector(t.b_enc, d_sae, "b_enc");
+        if (t.apply_b_dec_to_input) {
+            // (x - b_dec)·W = x·W - b_dec·W: fold it into the bias once instead of every block.
+            bias =
+                (bias.to(at::kDouble) - at::matmul(k->b_dec.to(at::kDouble), w_enc.to(at::kDouble)))
+                    .to(at::kFloat);
+        }
+        k->bias = bias.contiguous();
+        if (t.threshold.defined()) {
+            k->threshold = to_float_vector(t.threshold, d_sae, "threshold").clamp_min(0.0);
+        }
+        if (t.w_dec.defined()) {
+            TORCH_CHECK(t.w_dec.dim() == 2 && t.w_dec.size(0) == d_sae && t.w_dec.size(1) == d_in,
+                        "W_dec must have shape [", d_sae, ", ", d_in, "], got ", t.w_dec.sizes());
+            k->w_dec = t.w_dec.to(k->gemm_type).contiguous();
+        }
+
+        const at::Tensor w_t_plain = w_enc.t().to(k->gemm_type).contiguous();
+        GemmBackend backend = options.backend;
+        if (backend == GemmBackend::Auto) {
+            backend = measured_backend(*k, w_t_plain);
+        }
+        k->backend = backend;
+        k->w_enc_t = backend == GemmBackend::OneDnn ? w_t_plain.to_mkldnn() : w_t_plain;
+        return SaeKernel(std::move(k));
+    });
+}
+
+Result<at::Tensor> encode_block(const SaeKernel& kernel, const at::Tensor& rows) {
+    const SaeKernel::Impl& k = kernel.impl();
+    if (rows.dim() != 2 || rows.size(1) != k.d_in) {
+        return fail(ErrorCode::ShapeMismatch, "rows to encode must have shape [B, " +
+                                                  std::to_string(k.d_in) + "], got " +
+                                                  c10::str(rows.sizes()));
+    }
+    return guard_exceptions("encoding a block", [&]() {
+        at::NoGradGuard no_grad;
+        const at::Tensor x = rows.to(at::kFloat).contiguous();
+        at::Tensor out = at::empty({x.size(0), k.d_sae}, at::kFloat);
+        for (int64_t first = 0; first < x.size(0); first += k.block_rows) {
+            const int64_t count = std::min(k.block_rows, x.size(0) - first);
+            at::Tensor slice = out.narrow(0, first, count);
+            k.encode_into(x.narrow(0, first, count), slice);
+        }
+        return out;
+    });
+}
+
+Result<at::Tensor> decode_block(const SaeKernel& kernel, const at::Tensor& codes) {
+    const SaeKernel::Impl& k = kernel.impl();
+    if (!k.w_dec.defined()) {
+        return fail(ErrorCode::InvalidArgument, "this SAE kernel was prepared without W_dec");
+    }
+    if (codes.dim() != 2 || codes.size(1) != k.d_sae) {
+        return fail(ErrorCode::ShapeMismatch, "codes to decode must have shape [B, " +
+                                                  std::to_string(k.d_sae) + "], got " +
+                                                  c10::str(codes.sizes()));
+    }
+    return guard_exceptions("decoding a block", [&]() {
+        at::NoGradGuard no_grad;
+        at::Tensor out = at::empty({codes.size(0), k.d_in}, at::kFloat);
+        k.decode_into(codes.to(at::kFloat).contiguous(), out);
+        return out;
+    });
+}
+
+Result<SaeKernel> SaeKernel::prepare(const SaeWeightsView& w, const KernelOptions& options) {
+    if (w.d_in <= 0 || w.d_sae <= 0 || w.w_enc == nullptr || w.b_enc == nullptr) {
+        return fail(ErrorCode::InvalidArgument,
+                    "SAE weights need d_in > 0, d_sae > 0, W_enc and b_enc");
+    }
+    return guard_exceptions("wrapping SAE weights", [&]() {
+        // from_blob does not copy; prepare_sae_kernel copies into its own layout.
+        auto view = [](const float* data, std::initializer_list<int64_t> shape) {
+            return data == nullptr ? at::Tensor()
+                                   : at::from_blob(const_cast<float*>(data), shape, at::kFloat);
+        };
+        SaeTensors t;
+        t.w_enc = view(w.w_enc, {w.d_in, w.d_sae});
+        t.b_enc = view(w.b_enc, {w.d_sae});
+        t.b_dec = view(w.b_dec, {w.d_in});
+        t.w_dec = view(w.w_dec, {w.d_sae, w.d_in});
+        t.threshold = view(w.threshold, {w.d_sae});
+        t.apply_b_dec_to_input = w.apply_b_dec_to_input;
+        return prepare_sae_kernel(t, options);
+    });
+}
+
+int64_t SaeKernel::d_in() const {
+    return impl_->d_in;
+}
+int64_t SaeKernel::d_sae() const {
+    return impl_->d_sae;
+}
+int64_t SaeKernel::block_rows() const {
+    return impl_->block_rows;
+}
+GemmBackend SaeKernel::backend() const {
+    return impl_->backend;
+}
+Precision SaeKernel::precision() const {
+    return impl_->options.precision;
+}
+Activation SaeKernel::activation() const {
+    return impl_->options.activation;
+}
+bool SaeKernel::can_decode() const {
+    return impl_->w_dec.defined();
+}
+
+Result<void> SaeKernel::encode(const float* rows, int64_t n, float* codes) const {
+    if (n > 0 && (rows == nullptr || codes == nullptr)) {
+        return fail(ErrorCode::InvalidArgument, "encode: null rows or output");
+    }
+    const Impl& k = *impl_;
+    return guard_exceptions("encoding rows", [&]() {
+        at::NoGradGuard no_grad;
+        for (int64_t first = 0; first < checked_rows(n); first += k.block_rows) {
+            const int64_t count = std::min(k.block_rows, n - first);
+            const at::Tensor x = at::from_blob(const_cast<float*>(rows) + first * k.d_in,
+                                               {count, k.d_in}, at::kFloat);
+            at::Tensor out = at::from_blob(codes + first * k.d_sae, {count, k.d_sae}, at::kFloat);
+            k.encode_into(x, out);
+        }
+    });
+}
+
+Result<void> SaeKernel::decode(const float* codes, int64_t n, float* out) const {
+    if (!can_decode()) {
+        return fail(ErrorCode::InvalidArgument, "this SAE kernel was prepared without W_dec");
+    }
+    if (n > 0 && (codes == nullptr || out == nullptr)) {
+        return fail(ErrorCode::InvalidArgument, "decode: null codes or output");
+    }
+    const Impl& k = *impl_;
+    return guard_exceptions("decoding codes", [&]() {
+        at::NoGradGuard no_grad;
+        for (int64_t first = 0; first < checked_rows(n); first += k.block_rows) {
+            const int64_t count = std::min(k.block_rows, n - first);
+            const at::Tensor z = at::from_blob(const_cast<float*>(codes) + first * k.d_sae,
+                                               {count, k.d_sae}, at::kFloat);
+            at::Tensor x = at::from_blob(out + first * k.d_in, {count, k.d_in}, at::kFloat);
+            k.decode_into(z, x);
+        }
+    });
+}
+
+Result<void> SaeKernel::encode_stream(const RowSource& source, const BlockVisitor& visitor,
+                                      ProgressSink& progress, const CancelToken& cancel) const {
+    if (!source.read || source.rows < 0) {
+        return fail(ErrorCode::InvalidArgument, "encode_stream: the row source has no reader");
+    }
+    const Impl& k = *impl_;
+    progress.begin("encoding with the SAE", source.rows, "rows");
+    std::vector<float> scratch;
+    std::vector<float> codes(static_cast<size_t>(k.block_rows * k.d_sae));
+    for (int64_t first = 0; first < source.rows; first += k.block_rows) {
+        if (cancel.is_cancelled()) {
+            return fail(cancel.cancelled_error("encoding with the SAE"));
+        }
+        const int64_t count = std::min(k.block_rows, source.rows - first);
+        auto rows = source.read(first, count, scratch);
+        if (!rows) {
+            return fail(rows.error());
+        }
+        if (auto done = encode(*rows, count, codes.data()); !done) {
+            return fail(done.error());
+        }
+        if (auto seen = visitor(EncodedBlock{first, count, k.d_sae, codes.data()}); !seen) {
+            return fail(seen.error());
+        }
+        progress.advance(count);
+    }
+    progress.finish();
+    return {};
+}
+
+}  // namespace taxoscope::core

@@ -1,0 +1,403 @@
+// core/compute: SAE encode/decode semantics, backend and precision agreement, streaming top-k
+// per feature (tie rule), precision parsing, and BLAS/CPU detection on the real process.
+#include <QtTest>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include "core/compute/blas_library.h"
+#include "core/compute/cpu_features.h"
+#include "core/compute/feature_top_k.h"
+#include "core/compute/gemm_probe.h"
+#include "core/compute/precision.h"
+#include "core/compute/sae_kernel.h"
+#include "core/compute/sae_kernel_torch.h"
+
+using namespace taxoscope::core;
+
+namespace {
+
+// A small random SAE in SAELens orientation; seeded so failures reproduce.
+SaeTensors random_sae(int64_t d_in, int64_t d_sae, bool with_threshold = false) {
+    torch::manual_seed(7);
+    SaeTensors t;
+    t.w_enc = torch::randn({d_in, d_sae}) / std::sqrt(static_cast<double>(d_in));
+    t.b_enc = torch::randn({d_sae}) * 0.1;
+    t.b_dec = torch::randn({d_in}) * 0.1;
+    t.w_dec = torch::randn({d_sae, d_in}) / std::sqrt(static_cast<double>(d_sae));
+    if (with_threshold) {
+        t.threshold = torch::rand({d_sae}) * 0.5;
+    }
+    t.apply_b_dec_to_input = true;
+    return t;
+}
+
+torch::Tensor reference_pre(const SaeTensors& t, const torch::Tensor& x) {
+    const auto xd = x.to(torch::kDouble);
+    return (xd - t.b_dec.to(torch::kDouble)).matmul(t.w_enc.to(torch::kDouble)) +
+           t.b_enc.to(torch::kDouble);
+}
+
+double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
+    const auto g = got.to(torch::kDouble);
+    const auto w = want.to(torch::kDouble);
+    return ((g - w).norm() / w.norm().clamp_min(1e-30)).item<double>();
+}
+
+KernelOptions options(Activation activation, GemmBackend backend,
+                      Precision precision = Precision::F32, int64_t k = 0) {
+    KernelOptions o;
+    o.activation = activation;
+    o.backend = backend;
+    o.precision = precision;
+    o.k = k;
+    o.block_rows = 64;  // several blocks in every test, with a ragged last one
+    return o;
+}
+
+torch::Tensor encoded(const SaeKernel& kernel, const torch::Tensor& x) {
+    auto z = encode_block(kernel, x);
+    if (!z) {
+        qFatal("encode failed: %s", z.error().describe().c_str());
+    }
+    return *z;
+}
+
+// Top-k rows per feature of a whole [N, d_sae] matrix, through the streaming reducer.
+FeatureTopKTable top_rows(const torch::Tensor& z, int64_t k) {
+    FeatureTopK top(z.size(1), k);
+    const auto c = z.contiguous();
+    if (!top.add(EncodedBlock{0, c.size(0), c.size(1), c.data_ptr<float>()})) {
+        qFatal("top-k reduction failed");
+    }
+    return top.table();
+}
+
+}  // namespace
+
+class TestCompute : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void relu_matches_the_definition_on_both_backends() {
+        const auto sae = random_sae(48, 200);
+        const auto x = torch::randn({150, 48});
+        const auto want = reference_pre(sae, x).clamp_min(0.0);
+        for (const auto backend : {GemmBackend::Blas, GemmBackend::OneDnn}) {
+            auto kernel = prepare_sae_kernel(sae, options(Activation::ReLU, backend));
+            QVERIFY(kernel.has_value());
+            QCOMPARE(kernel->backend(), backend);
+            const auto z = encoded(*kernel, x);
+            QCOMPARE(z.sizes().vec(), (std::vector<int64_t>{150, 200}));
+            QVERIFY2(relative_error(z, want) < 1e-5,
+                     qPrintable(QString::number(relative_error(z, want))));
+            QVERIFY(z.min().item<float>() >= 0.0f);
+        }
+    }
+
+    void onednn_and_blas_fp32_agree_to_1e5_relative() {
+        const auto sae = random_sae(256, 1024);
+        const auto x = torch::randn({300, 256});
+        auto blas = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Blas));
+        auto onednn = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::OneDnn));
+        QVERIFY(blas && onednn);
+        const double err = relative_error(encoded(*onednn, x), encoded(*blas, x));
+        QVERIFY2(err < 1e-5, qPrintable(QString("relative error %1").arg(err)));
+    }
+
+    void jumprelu_passes_only_values_above_threshold() {
+        const auto sae = random_sae(32, 64, /*with_threshold=*/true);
+        const auto x = torch::randn({100, 32});
+        auto kernel = prepare_sae_kernel(sae, options(Activation::JumpReLU, GemmBackend::Blas));
+        QVERIFY(kernel.has_value());
+        const auto pre = reference_pre(sae, x);
+        const auto want = pre * pre.gt(sae.threshold.to(torch::kDouble)) * pre.gt(0);
+        const auto z = encoded(*kernel, x);
+        QVERIFY(relative_error(z, want) < 1e-5);
+        // Some values were cut by the threshold, not just by zero.
+        QVERIFY((pre.gt(0) & pre.le(sae.threshold.to(torch::kDouble))).any().item<bool>());
+    }
+
+    void topk_keeps_the_k_largest_per_row() {
+        const auto sae = random_sae(32, 128);
+        const auto x = torch::randn({70, 32});
+        const int64_t k = 5;
+        auto kernel = prepare_sae_kernel(
+            sae, options(Activation::TopK, GemmBackend::Blas, Precision::F32, k));
+        QVERIFY(kernel.has_value());
+        const auto z = encoded(*kernel, x);
+        const auto pre = reference_pre(sae, x).to(torch::kFloat);
+        QVERIFY(z.ne(0).sum(1).le(k).all().item<bool>());
+        const auto top = std::get<1>(pre.topk(k, 1));
+        const auto want = torch::zeros_like(pre).scatter(1, top, pre.gather(1, top).clamp_min(0));
+        QVERIFY(relative_error(z, want) < 1e-5);
+    }
+
+    void bf16_stays_within_its_error_bound_and_keeps_planted_top_k() {
+        // bf16 keeps 8 mantissa bits: each input and weight is rounded by <= 2^-9 relative, so
+        // a d_in = 256 dot product lands within ~1e-2 of fp32 in relative norm; we measure ~3e-3.
+        const auto sae = random_sae(256, 512);
+        auto x = torch::randn({400, 256});
+        // Planted: feature f fires hugely on rows 10+f*7 .. 10+f*7+3 and nowhere else stands out.
+        for (int64_t f = 0; f < 8; ++f) {
+            const auto dir = sae.w_enc.index({torch::indexing::Slice(), f});
+            for (int64_t r = 0; r < 4; ++r) {
+                x[10 + f * 7 + r] += dir / dir.norm().pow(2) * (30.0 + static_cast<double>(r));
+            }
+        }
+        auto f32 = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Auto));
+        auto bf16 =
+            prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Auto, Precision::BF16));
+        QVERIFY(f32 && bf16);
+        QCOMPARE(bf16->precision(), Precision::BF16);
+        const auto z32 = encoded(*f32, x);
+        const auto z16 = encoded(*bf16, x);
+        const double err = relative_error(z16, z32);
+        QVERIFY2(err < 1e-2, qPrintable(QString("bf16 relative error %1").arg(err)));
+        QVERIFY2(err > 1e-5, "bf16 result is bit-identical to fp32: bf16 path not taken");
+
+        const auto t32 = top_rows(z32, 4);
+        const auto t16 = top_rows(z16, 4);
+        for (int64_t f = 0; f < 8; ++f) {
+            std::vector<int64_t> a(t32.rows.begin() + f * 4, t32.rows.begin() + f * 4 + 4);
+            std::vector<int64_t> b(t16.rows.begin() + f * 4, t16.rows.begin() + f * 4 + 4);
+            std::sort(a.begin(), a.end());
+            std::sort(b.begin(), b.end());
+            QCOMPARE(a, b);
+            QCOMPARE(a.front(), 10 + f * 7);
+        }
+    }
+
+    void decode_matches_the_definition() {
+        const auto sae = random_sae(40, 96);
+        auto kernel = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Blas));
+        QVERIFY(kernel.has_value() && kernel->can_decode());
+        const auto z = torch::relu(torch::randn({130, 96}));
+        auto x_hat = decode_block(*kernel, z);
+        QVERIFY(x_hat.has_value());
+        const auto want = z.to(torch::kDouble).matmul(sae.w_dec.to(torch::kDouble)) +
+                          sae.b_dec.to(torch::kDouble);
+        QVERIFY(relative_error(*x_hat, want) < 1e-5);
+    }
+
+    void raw_pointer_api_matches_tensor_api() {
+        auto sae = random_sae(24, 80);
+        const auto w_enc = sae.w_enc.contiguous();
+        const auto b_enc = sae.b_enc.contiguous();
+        const auto b_dec = sae.b_dec.contiguous();
+        SaeWeightsView view;
+        view.d_in = 24;
+        view.d_sae = 80;
+        view.w_enc = w_enc.data_ptr<float>();
+        view.b_enc = b_enc.data_ptr<float>();
+        view.b_dec = b_dec.data_ptr<float>();
+        view.apply_b_dec_to_input = true;
+        auto kernel = SaeKernel::prepare(view, options(Activation::ReLU, GemmBackend::Auto));
+        QVERIFY(kernel.has_value());
+        QVERIFY(kernel->backend() != GemmBackend::Auto);
+        QVERIFY(!kernel->can_decode());
+        const auto x = torch::randn({90, 24});
+        std::vector<float> codes(90 * 80);
+        QVERIFY(kernel->encode(x.data_ptr<float>(), 90, codes.data()).has_value());
+        const auto z = torch::from_blob(codes.data(), {90, 80});
+        QVERIFY(relative_error(z, reference_pre(sae, x).clamp_min(0.0)) < 1e-5);
+        QVERIFY(!kernel->decode(codes.data(), 90, codes.data()).has_value());
+    }
+
+    void bad_inputs_are_refused_with_clear_errors() {
+        auto sae = random_sae(16, 32);
+        auto topk0 = prepare_sae_kernel(sae, options(Activation::TopK, GemmBackend::Blas));
+        QVERIFY(!topk0.has_value());
+        QCOMPARE(topk0.error().code, ErrorCode::InvalidArgument);
+        auto jump = prepare_sae_kernel(sae, options(Activation::JumpReLU, GemmBackend::Blas));
+        QVERIFY(!jump.has_value());
+        QVERIFY(jump.error().message.find("threshold") != std::string::npos);
+        SaeTensors bad = sae;
+        bad.b_enc = torch::zeros({31});
+        auto shape = prepare_sae_kernel(bad, options(Activation::ReLU, GemmBackend::Blas));
+        QVERIFY(!shape.has_value());
+        QVERIFY(shape.error().message.find("b_enc") != std::string::npos);
+        auto kernel = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Blas));
+        QVERIFY(kernel.has_value());
+        auto wrong_width = encode_block(*kernel, torch::zeros({4, 15}));
+        QVERIFY(!wrong_width.has_value());
+        QCOMPARE(wrong_width.error().code, ErrorCode::ShapeMismatch);
+        QVERIFY(!SaeKernel::prepare(SaeWeightsView{}, KernelOptions{}).has_value());
+    }
+
+    void streaming_top_k_matches_a_full_sort_with_ties_by_lower_row() {
+        // Values drawn from a handful of levels, so ties are everywhere.
+        const int64_t rows = 500, features = 40, k = 6;
+        torch::manual_seed(3);
+        const auto z = torch::randint(0, 5, {rows, features}).to(torch::kFloat);
+        FeatureTopK top(features, k);
+        for (int64_t first = 0; first < rows; first += 64) {
+            const int64_t count = std::min<int64_t>(64, rows - first);
+            const auto block = z.narrow(0, first, count).contiguous();
+            QVERIFY(top.add(EncodedBlock{first, count, features, block.data_ptr<float>()}));
+        }
+        const auto table = top.table();
+        for (int64_t j = 0; j < features; ++j) {
+            std::vector<std::pair<float, int64_t>> all;
+            for (int64_t i = 0; i < rows; ++i) {
+                const float v = z[i][j].item<float>();
+                if (v > 0.0f) {
+                    all.emplace_back(-v, i);  // sort: value descending, then row ascending
+                }
+            }
+            std::sort(all.begin(), all.end());
+            QCOMPARE(table.filled[j], std::min<int64_t>(k, static_cast<int64_t>(all.size())));
+            for (int64_t s = 0; s < table.filled[j]; ++s) {
+                QCOMPARE(table.rows[j * k + s], all[s].second);
+                QCOMPARE(table.values[j * k + s], -all[s].first);
+            }
+        }
+        // Out of order blocks are a caller bug the reducer refuses.
+        const float one = 1.0f;
+        std::vector<float> block(features, one);
+        QVERIFY(!top.add(EncodedBlock{0, 1, features, block.data()}).has_value());
+    }
+
+    void top_k_keeps_only_firing_rows() {
+        FeatureTopK top(2, 4);
+        const std::vector<float> z{0.0f, 2.0f, -1.0f, 0.0f, 0.0f, 1.0f};  // 3 rows x 2 features
+        QVERIFY(top.add(EncodedBlock{0, 3, 2, z.data()}).has_value());
+        const auto table = top.table();
+        QCOMPARE(table.filled[0], int64_t{0});
+        QCOMPARE(table.filled[1], int64_t{2});
+        QCOMPARE(table.rows[4], int64_t{0});
+        QCOMPARE(table.rows[5], int64_t{2});
+        QCOMPARE(table.rows[6], int64_t{-1});
+    }
+
+    void encode_stream_visits_every_row_once_and_honours_cancel() {
+        const auto sae = random_sae(16, 48);
+        auto kernel = prepare_sae_kernel(sae, options(Activation::ReLU, GemmBackend::Blas));
+        QVERIFY(kernel.has_value());
+        const auto x = torch::randn({200, 16});
+        const auto want = reference_pre(sae, x).clamp_min(0.0).to(torch::kFloat);
+        int64_t seen = 0;
+        NullProgress progress;
+        CancelToken cancel;
+        auto done = kernel->encode_stream(
+            rows_in_memory(x.data_ptr<float>(), 200, 16),
+            [&](const EncodedBlock& b) -> Result<void> {
+                if (b.first_row != seen) {
+                    return fail(ErrorCode::Runtime, "blocks out of order");
+                }
+                const auto got = torch::from_blob(const_cast<float*>(b.codes), {b.rows, b.d_sae});
+                if (relative_error(got, want.narrow(0, b.first_row, b.rows)) > 1e-5) {
+                    return fail(ErrorCode::Runtime, "wrong codes");
+                }
+                seen += b.rows;
+                return {};
+            },
+            progress, cancel);
+        QVERIFY2(done.has_value(), done ? "" : done.error().message.c_str());
+        QCOMPARE(seen, int64_t{200});
+        cancel.cancel();
+        auto cancelled = kernel->encode_stream(
+            rows_in_memory(x.data_ptr<float>(), 200, 16),
+            [](const EncodedBlock&) -> Result<void> { return {}; }, progress, cancel);
+        QVERIFY(!cancelled.has_value());
+        QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
+    }
+
+    void block_rule_keeps_a_block_output_within_16_mib() {
+        QCOMPARE(encode_block_rows(12288), int64_t{256});
+        QCOMPARE(encode_block_rows(4096), int64_t{1024});
+        QCOMPARE(encode_block_rows(1 << 20), int64_t{64});
+        for (int64_t d : {1000, 6144, 12288, 24576, 49152}) {
+            QVERIFY(encode_block_rows(d) * d * 4 <= (int64_t{16} << 20) ||
+                    encode_block_rows(d) == 64);
+        }
+    }
+
+    void precision_names_parse() {
+        QCOMPARE(*parse_precision("f32"), Precision::F32);
+        QCOMPARE(*parse_precision("bf16"), Precision::BF16);
+        QVERIFY(!parse_precision("fp8").has_value());
+        QCOMPARE(QString::fromUtf8(to_string(Precision::BF16).data()), QString("bf16"));
+    }
+
+    void loaded_blas_is_the_library_libtorch_calls() {
+        // This test links LibTorch, which needs libblas.so.3: whatever the alternatives select.
+        const BlasLibrary blas = loaded_blas();
+        QVERIFY(blas.kind != BlasKind::NotFound);
+        QVERIFY(std::filesystem::exists(blas.path));
+        const std::string selected =
+            std::filesystem::canonical("/usr/lib/x86_64-linux-gnu/libblas.so.3").string();
+        QCOMPARE(QString::fromStdString(blas.path), QString::fromStdString(selected));
+        QCOMPARE(blas.kind, classify_blas_path(selected));
+        if (blas.kind == BlasKind::OpenBlas) {
+            QVERIFY(blas.detail.find("OpenBLAS") != std::string::npos);
+        }
+    }
+
+    void reference_blas_is_recognised_when_loaded() {
+        const char* netlib = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3";
+        if (!std::filesystem::exists(netlib)) {
+            QSKIP("netlib reference BLAS (libblas3) not installed");
+        }
+        void* handle = dlopen(netlib, RTLD_NOW | RTLD_LOCAL);
+        QVERIFY(handle != nullptr);
+        const BlasLibrary blas = identify_blas(dlsym(handle, "sgemm_"));
+        QCOMPARE(blas.kind, BlasKind::Reference);
+        QVERIFY(blas.path.find("/blas/libblas.so.3") != std::string::npos);
+        // And it computes: the reference BLAS is slow, never wrong.
+        using Sgemm = void (*)(const char*, const char*, const int*, const int*, const int*,
+                               const float*, const float*, const int*, const float*, const int*,
+                               const float*, float*, const int*);
+        auto sgemm = reinterpret_cast<Sgemm>(dlsym(handle, "sgemm_"));
+        const int two = 2;
+        const float alpha = 1.0f, beta = 0.0f;
+        const float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8};  // column-major
+        float c[4] = {};
+        sgemm("N", "N", &two, &two, &two, &alpha, a, &two, b, &two, &beta, c, &two);
+        QCOMPARE(c[0], 23.0f);
+        QCOMPARE(c[3], 46.0f);
+        dlclose(handle);
+    }
+
+    void blas_paths_are_classified() {
+        QCOMPARE(classify_blas_path("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"),
+                 BlasKind::OpenBlas);
+        QCOMPARE(classify_blas_path("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"),
+                 BlasKind::Reference);
+        QCOMPARE(classify_blas_path("/opt/intel/mkl/lib/libmkl_rt.so"), BlasKind::Mkl);
+        QCOMPARE(classify_blas_path("/usr/lib/x86_64-linux-gnu/blis-openmp/libblas.so.3"),
+                 BlasKind::Blis);
+        QCOMPARE(classify_blas_path("/usr/lib/libsomething.so"), BlasKind::Other);
+        QCOMPARE(classify_blas_path(""), BlasKind::NotFound);
+        QCOMPARE(identify_blas(nullptr).kind, BlasKind::NotFound);
+    }
+
+    void cpu_features_agree_with_the_kernel() {
+        const auto cpu = detect_cpu_features();
+        QFile flags("/proc/cpuinfo");
+        if (!flags.open(QIODevice::ReadOnly)) {
+            QSKIP("/proc/cpuinfo unreadable");
+        }
+        const QString text = QString::fromLatin1(flags.readAll());
+        QCOMPARE(cpu.avx2, text.contains(" avx2"));
+        QCOMPARE(cpu.avx512f, text.contains(" avx512f"));
+        QCOMPARE(cpu.avx512_bf16, text.contains(" avx512_bf16"));
+        QVERIFY(!describe(cpu).empty());
+    }
+
+    void gemm_probe_reports_a_rate() {
+        CancelToken cancel;
+        auto figure = measure_gemm(GemmRoute::OneDnnF32, 256, 0.05, cancel);
+        QVERIFY(figure.has_value());
+        QCOMPARE(figure->n, int64_t{256});
+        QVERIFY(figure->reps >= 2);
+        QVERIFY(figure->gflops > 0.1);
+        cancel.cancel();
+        QVERIFY(!measure_gemm(GemmRoute::BlasF32, 256, 0.05, cancel).has_value());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCompute)
+#include "test_compute.moc"
