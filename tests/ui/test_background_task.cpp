@@ -30,6 +30,13 @@ core::Result<int> count_to(int steps, core::ProgressSink& progress,
     return steps;
 }
 
+// Long enough (~10 s) that every test cancels it long before it ends.
+QFuture<core::Result<int>> start_long_count(const core::CancelToken& token) {
+    return ui::run_in_background<core::Result<int>>(
+        [](core::ProgressSink& p, const core::CancelToken& c) { return count_to(5000, p, c); },
+        token);
+}
+
 }  // namespace
 
 class TestBackgroundTask : public QObject {
@@ -65,9 +72,7 @@ class TestBackgroundTask : public QObject {
 
     void cancel_token_stops_the_operation_with_a_cancelled_error() {
         core::CancelToken token;
-        auto future = ui::run_in_background<core::Result<int>>(
-            [](core::ProgressSink& p, const core::CancelToken& c) { return count_to(5000, p, c); },
-            token);
+        auto future = start_long_count(token);
         QTest::qWait(50);
         token.cancel();
         future.waitForFinished();
@@ -77,9 +82,7 @@ class TestBackgroundTask : public QObject {
 
     void cancelling_the_future_reaches_the_core_operation() {
         core::CancelToken token;
-        auto future = ui::run_in_background<core::Result<int>>(
-            [](core::ProgressSink& p, const core::CancelToken& c) { return count_to(5000, p, c); },
-            token);
+        auto future = start_long_count(token);
         QTest::qWait(50);
         future.cancel();
         QTRY_VERIFY_WITH_TIMEOUT(token.is_cancelled(), 5000);
@@ -89,9 +92,7 @@ class TestBackgroundTask : public QObject {
 
     void dialog_shows_progress_and_cancel_button_stops_the_task() {
         core::CancelToken token;
-        auto future = ui::run_in_background<core::Result<int>>(
-            [](core::ProgressSink& p, const core::CancelToken& c) { return count_to(5000, p, c); },
-            token);
+        auto future = start_long_count(token);
         ui::TaskProgressDialog dialog("Counting", QFuture<void>(future), token);
         dialog.show();
         auto* bar = dialog.findChild<QProgressBar*>();
@@ -112,9 +113,7 @@ class TestBackgroundTask : public QObject {
 
     void escape_cancels_instead_of_abandoning_the_task() {
         core::CancelToken token;
-        auto future = ui::run_in_background<core::Result<int>>(
-            [](core::ProgressSink& p, const core::CancelToken& c) { return count_to(5000, p, c); },
-            token);
+        auto future = start_long_count(token);
         ui::TaskProgressDialog dialog("Counting", QFuture<void>(future), token);
         dialog.show();
         QTest::keyClick(&dialog, Qt::Key_Escape);
