@@ -105,7 +105,9 @@ GemmBackend measured_backend(SaeKernel::Impl& k, const at::Tensor& w_t_plain) {
 at::Tensor to_float_vector(const at::Tensor& t, int64_t size, const char* name) {
     TORCH_CHECK(t.dim() == 1 && t.size(0) == size, name, " must have shape [", size, "], got ",
                 t.sizes());
-    return t.to(at::kFloat).contiguous();
+    // clone: .to()/.contiguous() return the caller's own tensor when nothing needs converting,
+    // and the kernel must not alias memory the caller may free or keep training.
+    return t.to(at::kFloat).clone(at::MemoryFormat::Contiguous);
 }
 
 Result<void> check_options(const SaeTensors& t, const KernelOptions& options, int64_t d_sae) {
@@ -249,10 +251,10 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
         if (t.w_dec.defined()) {
             TORCH_CHECK(t.w_dec.dim() == 2 && t.w_dec.size(0) == d_sae && t.w_dec.size(1) == d_in,
                         "W_dec must have shape [", d_sae, ", ", d_in, "], got ", t.w_dec.sizes());
-            k->w_dec = t.w_dec.to(k->gemm_type).contiguous();
+            k->w_dec = t.w_dec.to(k->gemm_type).clone(at::MemoryFormat::Contiguous);
         }
 
-        const at::Tensor w_t_plain = w_enc.t().to(k->gemm_type).contiguous();
+        const at::Tensor w_t_plain = w_enc.t().to(k->gemm_type).clone(at::MemoryFormat::Contiguous);
         GemmBackend backend = options.backend;
         if (backend == GemmBackend::Auto) {
             backend = measured_backend(*k, w_t_plain);
