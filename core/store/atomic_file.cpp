@@ -84,4 +84,16 @@ Result<std::string> read_text_file(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+Result<nlohmann::json> read_json_file(const std::filesystem::path& path) {
+    auto text = read_text_file(path);
+    if (!text) {
+        return fail(text.error());
+    }
+    try {
+        return nlohmann::json::parse(*text);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::Parse, path.string() + ": not valid JSON: " + e.what());
+    }
+}
+
 }  // namespace taxoscope::core

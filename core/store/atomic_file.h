@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/store/file_handle.h"
 #include "core/util/error.h"
 
@@ -40,5 +42,8 @@ Result<void> write_file_atomic(const std::filesystem::path& target, std::string_
 
 // The whole file as a string (small text files: manifests, JSON).
 Result<std::string> read_text_file(const std::filesystem::path& path);
+
+// A small JSON file parsed; Parse errors name the file.
+Result<nlohmann::json> read_json_file(const std::filesystem::path& path);
 
 }  // namespace taxoscope::core
