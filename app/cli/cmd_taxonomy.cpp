@@ -1,10 +1,10 @@
 // `taxoscope-cli taxonomy`: build a taxonomy (WordNet class set, custom TSV or taxonomy.json) and
 // query it: statistics, LCH of classes, paths to the root, search; optionally save taxonomy.json.
 #include <iostream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "app/cli/comma_list.h"
 #include "app/cli/command.h"
 #include "core/taxonomy/class_list.h"
 #include "core/taxonomy/custom_taxonomy.h"
@@ -15,18 +15,6 @@ namespace taxoscope::cli {
 namespace {
 
 using nlohmann::json;
-
-std::vector<std::string> split_commas(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
 
 json node_json(const core::Taxonomy& t, int v) {
     return {
