@@ -16,8 +16,13 @@ void widen(const void* data, int64_t n, float* out) {
 
 }  // namespace
 
-Result<void> check_activation_file(const NpyFile& file, const std::string& where) {
-    const NpyHeader& h = file.header();
+Result<NpyFile> open_activation_file(const std::filesystem::path& path) {
+    auto file = NpyFile::open(path);
+    if (!file) {
+        return file;
+    }
+    const std::string where = path.string();
+    const NpyHeader& h = file->header();
     if (h.shape.size() != 2 || h.shape[1] <= 0) {
         return fail(
             ErrorCode::ShapeMismatch,
@@ -28,7 +33,7 @@ Result<void> check_activation_file(const NpyFile& file, const std::string& where
                                                 ": activations must be float16 or float32, got " +
                                                 std::string(dtype_name(h.dtype)));
     }
-    return {};
+    return file;
 }
 
 void copy_rows_as_float(const NpyFile& file, int64_t first, int64_t count, float* out) {

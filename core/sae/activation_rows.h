@@ -10,8 +10,8 @@
 
 namespace taxoscope::core {
 
-// Checks that the file is a 2-D float16/float32/bfloat16 array; `where` names it in messages.
-Result<void> check_activation_file(const NpyFile& file, const std::string& where);
+// Maps the file and checks that it is a 2-D float16/float32/bfloat16 array.
+Result<NpyFile> open_activation_file(const std::filesystem::path& path);
 
 // Copies rows [first, first + count) into `out` (count x D floats).
 void copy_rows_as_float(const NpyFile& file, int64_t first, int64_t count, float* out);

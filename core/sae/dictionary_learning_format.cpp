@@ -94,15 +94,11 @@ Result<Sae> load_dictionary_learning_sae(const std::filesystem::path& folder,
     nlohmann::json config = nlohmann::json::object();
     const auto config_path = folder / "config.json";
     if (std::filesystem::exists(config_path)) {
-        auto text = read_text_file(config_path);
-        if (!text) {
-            return fail(text.error());
+        auto parsed = read_json_file(config_path);
+        if (!parsed) {
+            return fail(parsed.error());
         }
-        try {
-            config = nlohmann::json::parse(*text);
-        } catch (const nlohmann::json::exception& e) {
-            return fail(ErrorCode::Parse, config_path.string() + ": not valid JSON: " + e.what());
-        }
+        config = std::move(*parsed);
     }
     const auto ae_path = folder / "ae.pt";
     auto dict = read_state_dict(ae_path);

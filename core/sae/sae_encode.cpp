@@ -9,12 +9,9 @@ Result<EncodeFileReport> encode_activations_file(const Sae& sae,
                                                  const std::filesystem::path& out,
                                                  Precision precision, ProgressSink& progress,
                                                  const CancelToken& cancel) {
-    auto file = NpyFile::open(activations);
+    auto file = open_activation_file(activations);
     if (!file) {
         return fail(file.error());
-    }
-    if (auto ok = check_activation_file(*file, activations.string()); !ok) {
-        return fail(ok.error());
     }
     const int64_t width = file->header().shape[1];
     if (width != sae.config().d_in) {

@@ -260,12 +260,9 @@ Result<SaeTrainingReport> train_sae(const std::filesystem::path& activations,
                                     const SaeTrainingOptions& o, bool resume,
                                     const std::string& hook_name, ProgressSink& progress,
                                     const CancelToken& cancel) {
-    auto file = NpyFile::open(activations);
+    auto file = open_activation_file(activations);
     if (!file) {
         return fail(file.error());
-    }
-    if (auto ok = check_activation_file(*file, activations.string()); !ok) {
-        return fail(ok.error());
     }
     const int64_t rows = file->header().shape[0];
     const int64_t d_in = file->header().shape[1];

@@ -9,18 +9,6 @@
 namespace taxoscope::core {
 namespace {
 
-Result<nlohmann::json> read_json(const std::filesystem::path& path) {
-    auto text = read_text_file(path);
-    if (!text) {
-        return fail(text.error());
-    }
-    try {
-        return nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& e) {
-        return fail(ErrorCode::Parse, path.string() + ": not valid JSON: " + e.what());
-    }
-}
-
 Result<StoredTensor> stored(const SafetensorsFile& file, const std::string& name) {
     auto view = file.tensor(name);
     if (!view) {
@@ -72,7 +60,7 @@ Result<void> check_layer_width(int64_t d_in, const std::string& tensor,
 
 Result<Sae> load_saelens_sae(const std::filesystem::path& folder, const SaeLoadOptions& options) {
     const auto cfg_path = folder / "cfg.json";
-    auto json = read_json(cfg_path);
+    auto json = read_json_file(cfg_path);
     if (!json) {
         return fail(json.error());
     }

@@ -11,16 +11,11 @@ namespace taxoscope::core {
 
 Result<Sae> load_sparsify_sae(const std::filesystem::path& folder, const SaeLoadOptions& options) {
     const auto cfg_path = folder / "cfg.json";
-    auto text = read_text_file(cfg_path);
-    if (!text) {
-        return fail(text.error());
+    auto parsed = read_json_file(cfg_path);
+    if (!parsed) {
+        return fail(parsed.error());
     }
-    nlohmann::json cfg;
-    try {
-        cfg = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& e) {
-        return fail(ErrorCode::Parse, cfg_path.string() + ": not valid JSON: " + e.what());
-    }
+    const nlohmann::json& cfg = *parsed;
     if (!cfg.is_object() || !cfg.contains("k") || !cfg["k"].is_number_integer()) {
         return fail(ErrorCode::Parse,
                     cfg_path.string() + ": a sparsify cfg.json needs an integer 'k'");
