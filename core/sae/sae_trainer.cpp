@@ -317,6 +317,7 @@ Result<SaeTrainingReport> train_sae(const std::filesystem::path& activations,
         settings.architecture = o.architecture;
         settings.k = o.k;
         settings.l1_weighted_by_decoder_norm = o.l1_weighted_by_decoder_norm;
+        settings.onednn = o.onednn;
         at::Tensor x = at::empty({o.batch, d_in}, at::kFloat);
 
         progress.begin("training SAE " + hook_name, o.steps, "steps");

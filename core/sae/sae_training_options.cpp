@@ -41,6 +41,7 @@ nlohmann::json SaeTrainingOptions::fingerprint(int64_t d_in) const {
         {"seed", seed},
         {"sample_block_rows", sample_block_rows},
         {"holdout_period", holdout_period},
+        {"gemm", onednn ? "oneDNN" : "BLAS"},
     };
     if (architecture == Activation::TopK) {
         j["k"] = k;

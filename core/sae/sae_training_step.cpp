@@ -15,6 +15,17 @@ void adam_one(at::Tensor& p, const at::Tensor& g, at::Tensor& m, at::Tensor& v, 
     p.addcdiv_(m, denom, -lr / bias1);
 }
 
+// a [M, K] · b [K, N]. mkldnn_linear computes self · weightᵀ on oneDNN-layout tensors; the
+// conversions are copies, cheap next to the product at SAE shapes (docs/sae.md has the figures).
+at::Tensor product(const at::Tensor& a, const at::Tensor& b, bool onednn) {
+    if (!onednn) {
+        return at::mm(a, b);
+    }
+    const at::Tensor self = a.contiguous().to_mkldnn();
+    const at::Tensor weight = b.t().contiguous().to_mkldnn();
+    return at::mkldnn_linear(self, weight).to_dense();
+}
+
 }  // namespace
 
 StepResult sae_step_gradients(const SaeParameters& p, const at::Tensor& x, const StepSettings& s) {
@@ -22,7 +33,8 @@ StepResult sae_step_gradients(const SaeParameters& p, const at::Tensor& x, const
     const double inv_b = 1.0 / static_cast<double>(batch);
     StepResult r;
     const at::Tensor xc = x - p.b_dec;
-    at::Tensor z = at::addmm(p.b_enc, xc, p.w_enc);  // pre-activations, then codes in place
+    const bool dnn = s.onednn;
+    at::Tensor z = product(xc, p.w_enc, dnn).add_(p.b_enc);  // pre-activations, then codes
     if (s.architecture == Activation::TopK) {
         const auto top = z.topk(s.k, 1, true, false);
         const at::Tensor values = std::get<0>(top).clamp_min(0.0);
@@ -31,7 +43,7 @@ StepResult sae_step_gradients(const SaeParameters& p, const at::Tensor& x, const
         z.clamp_min_(0.0);
     }
     const at::Tensor active = z.gt(0.0);
-    at::Tensor x_hat = at::addmm(p.b_dec, z, p.w_dec);
+    at::Tensor x_hat = product(z, p.w_dec, dnn).add_(p.b_dec);
     r.residual = x - x_hat;
     r.row_error = r.residual.square().sum(1);
     r.squared_error = r.row_error.sum().item<double>();
@@ -41,8 +53,8 @@ StepResult sae_step_gradients(const SaeParameters& p, const at::Tensor& x, const
 
     // dL/dx̂ = 2(x̂ − x)/B
     const at::Tensor g_xhat = r.residual * (-2.0 * inv_b);
-    r.grads.w_dec = at::mm(z.t(), g_xhat);
-    at::Tensor g_z = at::mm(g_xhat, p.w_dec.t());
+    r.grads.w_dec = product(z.t(), g_xhat, dnn);
+    at::Tensor g_z = product(g_xhat, p.w_dec.t(), dnn);
     double penalty = 0.0;
     if (s.architecture == Activation::ReLU && s.l1_coefficient > 0.0) {
         if (s.l1_weighted_by_decoder_norm) {
@@ -60,7 +72,7 @@ StepResult sae_step_gradients(const SaeParameters& p, const at::Tensor& x, const
     }
     r.loss = r.squared_error * inv_b + s.l1_coefficient * penalty;
     const at::Tensor& g_pre = g_z.mul_(active);
-    r.grads.w_enc = at::mm(xc.t(), g_pre);
+    r.grads.w_enc = product(xc.t(), g_pre, dnn);
     r.grads.b_enc = g_pre.sum(0);
     // b_dec enters twice: added to x̂, and subtracted from the encoder input.
     r.grads.b_dec = g_xhat.sum(0) - at::mv(p.w_enc, r.grads.b_enc);

@@ -22,6 +22,9 @@ struct SaeParameters {
 
 struct StepSettings {
     Activation architecture = Activation::ReLU;  // ReLU or TopK
+    // The five large products through oneDNN (mkldnn_linear) instead of the loaded BLAS. A fixed
+    // choice, never measured per run: the two round differently, and a run must be repeatable.
+    bool onednn = false;
     int64_t k = 0;
     double l1_coefficient = 0.0;  // the effective (warmed-up) one; ReLU only
     bool l1_weighted_by_decoder_norm = false;
