@@ -157,22 +157,14 @@ Result<Sae> load_dictionary_learning_sae(const std::filesystem::path& folder,
         return fail(enc ? dec.error() : enc.error());
     }
     c.weight_dtype = enc->view.dtype;
-    SaeWeights w;
-    auto w_enc = read_matrix(*enc, c.d_in, c.d_sae, MatrixLayout::InBySae,
-                             jump ? MatrixLayout::InBySae : MatrixLayout::SaeByIn, c.notes);
-    auto w_dec = read_matrix(*dec, c.d_in, c.d_sae, MatrixLayout::SaeByIn,
-                             jump ? MatrixLayout::SaeByIn : MatrixLayout::InBySae, c.notes);
-    auto b_enc_v = read_vector(*b_enc, c.d_sae, "d_sae");
-    auto b_dec_v = read_vector(*b_dec, c.d_in, "d_in");
-    for (const auto* v : {&w_enc, &w_dec, &b_enc_v, &b_dec_v}) {
-        if (!*v) {
-            return fail(v->error());
-        }
+    auto weights =
+        read_sae_weights({*enc, jump ? MatrixLayout::InBySae : MatrixLayout::SaeByIn, *dec,
+                          jump ? MatrixLayout::SaeByIn : MatrixLayout::InBySae, *b_enc, *b_dec},
+                         c.d_in, c.d_sae, c.notes);
+    if (!weights) {
+        return fail(weights.error());
     }
-    w.w_enc = std::move(*w_enc);
-    w.w_dec = std::move(*w_dec);
-    w.b_enc = std::move(*b_enc_v);
-    w.b_dec = std::move(*b_dec_v);
+    SaeWeights& w = *weights;
     if (jump) {
         auto t = r.get("threshold");
         if (!t) {
@@ -184,7 +176,7 @@ Result<Sae> load_dictionary_learning_sae(const std::filesystem::path& folder,
         }
         w.threshold = std::move(*v);
     }
-    return Sae::create(std::move(c), std::move(w), ae_path.string());
+    return Sae::create(std::move(c), std::move(*weights), ae_path.string());
 }
 
 }  // namespace taxoscope::core

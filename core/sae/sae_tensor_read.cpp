@@ -89,4 +89,25 @@ Result<std::vector<float>> read_matrix(const StoredTensor& t, int64_t d_in, int6
     return out;
 }
 
+Result<SaeWeights> read_sae_weights(const StoredSaeTensors& t, int64_t d_in, int64_t d_sae,
+                                    std::vector<std::string>& notes) {
+    auto w_enc =
+        read_matrix(t.w_enc, d_in, d_sae, MatrixLayout::InBySae, t.w_enc_convention, notes);
+    auto w_dec =
+        read_matrix(t.w_dec, d_in, d_sae, MatrixLayout::SaeByIn, t.w_dec_convention, notes);
+    auto b_enc = read_vector(t.b_enc, d_sae, "d_sae");
+    auto b_dec = read_vector(t.b_dec, d_in, "d_in");
+    for (const auto* r : {&w_enc, &w_dec, &b_enc, &b_dec}) {
+        if (!*r) {
+            return fail(r->error());
+        }
+    }
+    SaeWeights w;
+    w.w_enc = std::move(*w_enc);
+    w.w_dec = std::move(*w_dec);
+    w.b_enc = std::move(*b_enc);
+    w.b_dec = std::move(*b_dec);
+    return w;
+}
+
 }  // namespace taxoscope::core

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sae/sae.h"
 #include "core/store/tensor_view.h"
 #include "core/util/error.h"
 
@@ -38,5 +39,19 @@ Result<std::vector<float>> read_vector(const StoredTensor& tensor, int64_t size,
 Result<std::vector<float>> read_matrix(const StoredTensor& tensor, int64_t d_in, int64_t d_sae,
                                        MatrixLayout want, MatrixLayout convention,
                                        std::vector<std::string>& notes);
+
+// W_enc, W_dec, b_enc and b_dec of an SAE, as stored (with the format's matrix conventions),
+// read into SaeWeights (threshold left empty).
+struct StoredSaeTensors {
+    const StoredTensor& w_enc;
+    MatrixLayout w_enc_convention;
+    const StoredTensor& w_dec;
+    MatrixLayout w_dec_convention;
+    const StoredTensor& b_enc;
+    const StoredTensor& b_dec;
+};
+
+Result<SaeWeights> read_sae_weights(const StoredSaeTensors& stored, int64_t d_in, int64_t d_sae,
+                                    std::vector<std::string>& notes);
 
 }  // namespace taxoscope::core

@@ -84,36 +84,21 @@ Result<Sae> load_saelens_sae(const std::filesystem::path& folder, const SaeLoadO
         return fail(ok.error());
     }
     config->weight_dtype = w_enc->view.dtype;
-    SaeWeights w;
-    std::vector<std::string>& notes = config->notes;
-    auto enc =
-        read_matrix(*w_enc, d_in, d_sae, MatrixLayout::InBySae, MatrixLayout::InBySae, notes);
-    if (!enc) {
-        return fail(enc.error());
-    }
-    w.w_enc = std::move(*enc);
     auto w_dec = stored(*file, "W_dec");
-    if (!w_dec) {
-        return fail(w_dec.error());
-    }
-    auto dec =
-        read_matrix(*w_dec, d_in, d_sae, MatrixLayout::SaeByIn, MatrixLayout::SaeByIn, notes);
-    if (!dec) {
-        return fail(dec.error());
-    }
-    w.w_dec = std::move(*dec);
-    for (const auto& [name, size, role, target] : {std::tuple{"b_enc", d_sae, "d_sae", &w.b_enc},
-                                                   std::tuple{"b_dec", d_in, "d_in", &w.b_dec}}) {
-        auto t = stored(*file, name);
-        if (!t) {
-            return fail(t.error());
+    auto b_enc = stored(*file, "b_enc");
+    auto b_dec = stored(*file, "b_dec");
+    for (const auto* t : {&w_dec, &b_enc, &b_dec}) {
+        if (!*t) {
+            return fail(t->error());
         }
-        auto v = read_vector(*t, size, role);
-        if (!v) {
-            return fail(v.error());
-        }
-        *target = std::move(*v);
     }
+    auto weights = read_sae_weights(
+        {*w_enc, MatrixLayout::InBySae, *w_dec, MatrixLayout::SaeByIn, *b_enc, *b_dec}, d_in, d_sae,
+        config->notes);
+    if (!weights) {
+        return fail(weights.error());
+    }
+    SaeWeights& w = *weights;
     if (config->architecture == Activation::JumpReLU) {
         auto t = stored(*file, "threshold");
         if (!t) {

@@ -68,29 +68,19 @@ Result<Sae> load_sparsify_sae(const std::filesystem::path& folder, const SaeLoad
     if (auto ok = check_layer_width(config.d_in, b_dec->label(), options); !ok) {
         return fail(ok.error());
     }
-    SaeWeights w;
     auto enc = get("encoder.weight");
     auto dec = get("W_dec");
     if (!enc || !dec) {
         return fail(enc ? dec.error() : enc.error());
     }
     config.weight_dtype = enc->view.dtype;
-    auto w_enc = read_matrix(*enc, config.d_in, config.d_sae, MatrixLayout::InBySae,
-                             MatrixLayout::SaeByIn, config.notes);
-    auto w_dec = read_matrix(*dec, config.d_in, config.d_sae, MatrixLayout::SaeByIn,
-                             MatrixLayout::SaeByIn, config.notes);
-    auto b_enc_v = read_vector(*b_enc, config.d_sae, "d_sae");
-    auto b_dec_v = read_vector(*b_dec, config.d_in, "d_in");
-    for (const auto* r : {&w_enc, &w_dec, &b_enc_v, &b_dec_v}) {
-        if (!*r) {
-            return fail(r->error());
-        }
+    auto weights =
+        read_sae_weights({*enc, MatrixLayout::SaeByIn, *dec, MatrixLayout::SaeByIn, *b_enc, *b_dec},
+                         config.d_in, config.d_sae, config.notes);
+    if (!weights) {
+        return fail(weights.error());
     }
-    w.w_enc = std::move(*w_enc);
-    w.w_dec = std::move(*w_dec);
-    w.b_enc = std::move(*b_enc_v);
-    w.b_dec = std::move(*b_dec_v);
-    return Sae::create(std::move(config), std::move(w), where);
+    return Sae::create(std::move(config), std::move(*weights), where);
 }
 
 }  // namespace taxoscope::core
