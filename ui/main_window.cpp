@@ -18,7 +18,17 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProgressBar>
+#include <QSaveFile>
+#include <QToolButton>
+
 #include "ui/dialogs/about_dialog.h"
+#include "ui/explorer/explorer_widget.h"
+#include "ui/explorer/workspace_session.h"
+#include "ui/export/figure_writer.h"
+#include "ui/tasks/background_task.h"
 #include "ui/workspace_check.h"
 
 namespace taxoscope::ui {
@@ -43,7 +53,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     workspace_summary_->setAlignment(Qt::AlignCenter);
     workspace_summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     pages_->addWidget(workspace_summary_);
+    explorer_ = new ExplorerWidget(this);
+    explorer_->setObjectName(QStringLiteral("explorer"));
+    pages_->addWidget(explorer_);
     setCentralWidget(pages_);
+    connect(explorer_, &ExplorerWidget::status_message, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 8000); });
+
+    load_progress_ = new QProgressBar(this);
+    load_progress_->setRange(0, kTaskProgressMaximum);
+    load_progress_->setMaximumWidth(260);
+    load_progress_->setVisible(false);
+    load_cancel_ = new QToolButton(this);
+    load_cancel_->setText(tr("Cancel"));
+    load_cancel_->setToolTip(tr("Stop loading the workspace (Esc)"));
+    load_cancel_->setShortcut(Qt::Key_Escape);
+    load_cancel_->setVisible(false);
+    connect(load_cancel_, &QToolButton::clicked, this, &MainWindow::cancel_loading);
+    statusBar()->addPermanentWidget(load_progress_);
+    statusBar()->addPermanentWidget(load_cancel_);
+    connect(&load_watcher_, &QFutureWatcher<SessionResult>::progressValueChanged, load_progress_,
+            &QProgressBar::setValue);
+    connect(&load_watcher_, &QFutureWatcher<SessionResult>::finished, this,
+            &MainWindow::session_loaded);
 
     build_menus();
     statusBar()->showMessage(tr("No workspace open"));
@@ -64,6 +96,27 @@ void MainWindow::build_menus() {
     recent_menu_ = file->addMenu(tr("Open &Recent"));
     recent_menu_->setObjectName(QStringLiteral("menuRecent"));
     refresh_recent_menu();
+    file->addSeparator();
+    QMenu* export_menu = file->addMenu(tr("&Export Figure"));
+    export_menu->setObjectName(QStringLiteral("menuExport"));
+    const QList<QPair<QString, QString>> figures = {
+        {"heatmap", tr("Alignment &Heatmap...")}, {"profile", tr("Layer &Profile...")},
+        {"graph", tr("Taxonomy &Graph...")},      {"card", tr("Feature &Card...")},
+        {"grid", tr("Top &Images...")},           {"histogram", tr("Activation Hi&stogram...")},
+        {"classes", tr("&Class Distribution...")}};
+    for (const auto& [what, label] : figures) {
+        QAction* action =
+            export_menu->addAction(label, this, [this, what = what] { export_figure(what); });
+        action->setObjectName(QStringLiteral("actionExport_") + what);
+        workspace_actions_ << action;
+    }
+    QAction* table =
+        file->addAction(tr("Export Feature &Table (CSV)..."), this, &MainWindow::export_table);
+    table->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    workspace_actions_ << table;
+    for (QAction* action : workspace_actions_) {
+        action->setEnabled(false);
+    }
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -117,14 +170,119 @@ bool MainWindow::open_workspace(const QString& folder) {
         }
         return false;
     }
+    cancel_loading();
+    load_watcher_.waitForFinished();
     workspace_folder_ = QFileInfo(folder).absoluteFilePath();
-    workspace_summary_->setText(check.summary_html);
+    workspace_summary_->setText(check.summary_html + tr("<p><i>Loading…</i></p>"));
     pages_->setCurrentWidget(workspace_summary_);
+    explorer_->set_session(nullptr);
+    for (QAction* action : workspace_actions_) {
+        action->setEnabled(false);
+    }
     setWindowTitle(QStringLiteral("%1 - taxoscope").arg(QDir(workspace_folder_).dirName()));
-    statusBar()->showMessage(tr("Opened %1").arg(workspace_folder_));
+    statusBar()->showMessage(tr("Loading %1…").arg(workspace_folder_));
     remember_recent(workspace_folder_);
     Q_EMIT workspace_opened(workspace_folder_);
+
+    load_token_ = core::CancelToken();
+    const std::filesystem::path root = workspace_folder_.toStdString();
+    load_progress_->setValue(0);
+    load_progress_->setVisible(true);
+    load_cancel_->setVisible(true);
+    load_watcher_.setFuture(run_in_background<SessionResult>(
+        [root](core::ProgressSink& progress, const core::CancelToken& cancel) {
+            return WorkspaceSession::open(root, progress, cancel);
+        },
+        load_token_));
     return true;
+}
+
+void MainWindow::cancel_loading() {
+    if (load_watcher_.isRunning()) {
+        load_token_.cancel();
+    }
+}
+
+void MainWindow::session_loaded() {
+    load_progress_->setVisible(false);
+    load_cancel_->setVisible(false);
+    const QFuture<SessionResult> future = load_watcher_.future();
+    if (future.resultCount() == 0) {
+        return;
+    }
+    const SessionResult result = future.result();
+    if (!result) {
+        const QString message = QString::fromStdString(result.error().message);
+        last_error_ = message;
+        const WorkspaceCheck check = check_workspace_folder(workspace_folder_);
+        workspace_summary_->setText(
+            check.summary_html +
+            tr("<p><b>Not ready for exploring:</b> %1</p>").arg(message.toHtmlEscaped()));
+        statusBar()->showMessage(message);
+        return;
+    }
+    last_error_.clear();
+    explorer_->set_session(*result);
+    pages_->setCurrentWidget(explorer_);
+    for (QAction* action : workspace_actions_) {
+        action->setEnabled(true);
+    }
+    statusBar()->showMessage(tr("Opened %1: %2 images, %3 analysed layers")
+                                 .arg(workspace_folder_)
+                                 .arg((*result)->images().size())
+                                 .arg((*result)->layer_count()));
+    Q_EMIT workspace_loaded(workspace_folder_);
+}
+
+bool MainWindow::wait_until_loaded(int timeout_ms) {
+    QElapsedTimer timer;
+    timer.start();
+    while (load_watcher_.isRunning() && timer.elapsed() < timeout_ms) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    // The finished signal is queued: let session_loaded() run.
+    QCoreApplication::processEvents();
+    return explorer_->session() != nullptr;
+}
+
+void MainWindow::export_figure(const QString& what) {
+    const core::Result<Figure> figure = explorer_->figure(what);
+    if (!figure) {
+        QMessageBox::warning(this, tr("Cannot export"),
+                             QString::fromStdString(figure.error().message));
+        return;
+    }
+    QString selected;
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Figure"), QDir(workspace_folder_).filePath(what + ".svg"),
+        tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"), &selected);
+    if (path.isEmpty()) {
+        return;
+    }
+    Provenance provenance = explorer_->provenance(what);
+    const core::Result<void> written = write_figure(*figure, path, 300, provenance);
+    if (!written) {
+        QMessageBox::warning(this, tr("Cannot export"),
+                             QString::fromStdString(written.error().message));
+        return;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
+}
+
+void MainWindow::export_table() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Feature Table"), QDir(workspace_folder_).filePath("features.csv"),
+        tr("CSV (*.csv)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(explorer_->feature_table_csv().toUtf8()) < 0 || !file.commit()) {
+        QMessageBox::warning(this, tr("Cannot export"), tr("%1: %2").arg(path, file.errorString()));
+        return;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
 }
 
 void MainWindow::choose_workspace() {
@@ -166,6 +324,9 @@ void MainWindow::show_about() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    // A load still running stops at its next check; wait so it never reports to a dead window.
+    cancel_loading();
+    load_watcher_.waitForFinished();
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());

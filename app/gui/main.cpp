@@ -7,6 +7,10 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <cstdlib>
+#include <cstring>
+
+#include "app/gui/headless.h"
 #include "core/util/threads.h"
 #include "core/util/version.h"
 #include "ui/main_window.h"
@@ -31,6 +35,13 @@ int save_screenshot(taxoscope::ui::MainWindow& window, const QString& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Figure export never shows a window: render offscreen unless a platform was chosen.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--export-figure", 15) == 0 &&
+            std::getenv("QT_QPA_PLATFORM") == nullptr) {
+            setenv("QT_QPA_PLATFORM", "offscreen", 1);
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("taxoscope"));
     QApplication::setOrganizationName(QStringLiteral("taxoscope"));
@@ -49,6 +60,24 @@ int main(int argc, char** argv) {
         QStringLiteral("Render the main window, save it as a PNG to FILE, print its path, exit."),
         QStringLiteral("FILE"));
     parser.addOption(screenshot);
+    QCommandLineOption export_figure(
+        QStringLiteral("export-figure"),
+        QStringLiteral("Export a figure and exit: heatmap, profile, graph:WNID or "
+                       "feature:LAYER:J (also grid:, histogram:, classes:LAYER:J)."),
+        QStringLiteral("SPEC"));
+    QCommandLineOption out(QStringLiteral("out"),
+                           QStringLiteral("File for --export-figure (.svg, .pdf or .png)."),
+                           QStringLiteral("FILE"));
+    QCommandLineOption dpi(QStringLiteral("dpi"),
+                           QStringLiteral("Resolution of PNG/PDF exports (default 300)."),
+                           QStringLiteral("N"), QStringLiteral("300"));
+    QCommandLineOption select_node(QStringLiteral("select-node"),
+                                   QStringLiteral("Select a taxonomy node (wnid or name) first."),
+                                   QStringLiteral("NODE"));
+    QCommandLineOption select_feature(QStringLiteral("select-feature"),
+                                      QStringLiteral("Select a feature (LAYER:J) first."),
+                                      QStringLiteral("LAYER:J"));
+    parser.addOptions({export_figure, out, dpi, select_node, select_feature});
     parser.process(app);
     // Inference and analysis run in background tasks; let them use every core.
     taxoscope::core::apply_thread_count(0);
@@ -58,8 +87,32 @@ int main(int argc, char** argv) {
     if (!positional.isEmpty() && !window.open_workspace(positional.front())) {
         QTextStream(stderr) << "taxoscope: " << window.last_error() << Qt::endl;
     }
+    if (parser.isSet(export_figure)) {
+        if (positional.isEmpty()) {
+            QTextStream(stderr) << "taxoscope: --export-figure needs a workspace folder"
+                                << Qt::endl;
+            return 2;
+        }
+        bool dpi_ok = false;
+        const int dpi_value = parser.value(dpi).toInt(&dpi_ok);
+        if (!dpi_ok) {
+            QTextStream(stderr) << "taxoscope: --dpi wants a number" << Qt::endl;
+            return 2;
+        }
+        window.resize(1600, 1000);
+        window.show();  // offscreen: lays out every widget at a real size, shows nothing
+        return taxoscope::app::export_figure(window, parser.value(export_figure), parser.value(out),
+                                             dpi_value);
+    }
     if (parser.isSet(screenshot)) {
         window.show();
+        if (!positional.isEmpty()) {
+            const int selected = taxoscope::app::select_for_screenshot(
+                window, parser.value(select_node), parser.value(select_feature));
+            if (selected != 0) {
+                return selected;
+            }
+        }
         return save_screenshot(window, parser.value(screenshot));
     }
     window.show();

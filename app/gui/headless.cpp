@@ -1,0 +1,171 @@
+#include "app/gui/headless.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include "core/taxonomy/taxonomy.h"
+#include "ui/explorer/explorer_widget.h"
+#include "ui/explorer/workspace_session.h"
+#include "ui/main_window.h"
+
+namespace taxoscope::app {
+
+namespace {
+
+QTextStream& err() {
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+void settle() {
+    for (int i = 0; i < 5; ++i) {
+        QCoreApplication::processEvents();
+    }
+}
+
+// "LAYER:J" -> (layer index, feature); the last ':' splits, as layer names may hold one.
+bool parse_feature(const ui::WorkspaceSession& session, const QString& text, int* layer,
+                   int* feature) {
+    const int colon = int(text.lastIndexOf(':'));
+    if (colon <= 0) {
+        err() << "taxoscope: '" << text << "' is not LAYER:FEATURE" << Qt::endl;
+        return false;
+    }
+    *layer = int(session.layer_names().indexOf(text.left(colon)));
+    bool ok = false;
+    *feature = text.mid(colon + 1).toInt(&ok);
+    if (*layer < 0) {
+        err() << "taxoscope: no analysed layer '" << text.left(colon)
+              << "'; analysed: " << session.layer_names().join(", ") << Qt::endl;
+        return false;
+    }
+    if (!ok || *feature < 0) {
+        err() << "taxoscope: '" << text.mid(colon + 1) << "' is not a feature index" << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
+bool select_feature(ui::ExplorerWidget& explorer, const QString& text) {
+    int layer = -1;
+    int feature = -1;
+    if (!parse_feature(*explorer.session(), text, &layer, &feature)) {
+        return false;
+    }
+    explorer.select_layer(layer);
+    if (!explorer.wait_for_layer()) {
+        err() << "taxoscope: could not load layer " << explorer.session()->layer_names()[layer]
+              << Qt::endl;
+        return false;
+    }
+    explorer.select_feature(feature);
+    if (explorer.current_feature() != feature) {
+        err() << "taxoscope: layer " << explorer.session()->layer_names()[layer]
+              << " has no feature " << feature << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
+bool select_node(ui::ExplorerWidget& explorer, const QString& text) {
+    const core::Taxonomy& taxonomy = *explorer.session()->taxonomy();
+    std::optional<int> node = taxonomy.find(text.toStdString());
+    if (!node) {
+        const std::vector<int> found = taxonomy.search(text.toStdString(), 1);
+        if (!found.empty()) {
+            node = found.front();
+        }
+    }
+    if (!node) {
+        err() << "taxoscope: no taxonomy node matches '" << text << "'" << Qt::endl;
+        return false;
+    }
+    explorer.select_node(*node);
+    explorer.wait_for_layer();
+    return true;
+}
+
+bool ready(ui::MainWindow& window) {
+    if (!window.wait_until_loaded()) {
+        err() << "taxoscope: " << window.last_error() << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int export_figure(ui::MainWindow& window, const QString& spec, const QString& out, int dpi) {
+    if (out.isEmpty()) {
+        err() << "taxoscope: --export-figure needs --out FILE.{svg,pdf,png}" << Qt::endl;
+        return 2;
+    }
+    if (!ready(window)) {
+        return 1;
+    }
+    ui::ExplorerWidget& explorer = *window.explorer();
+    const QString kind = spec.section(':', 0, 0);
+    const QString rest = spec.section(':', 1);
+    QString what = kind;
+    if (kind == "graph") {
+        if (rest.isEmpty() || !select_node(explorer, rest)) {
+            err() << "taxoscope: graph needs a node: graph:WNID" << Qt::endl;
+            return 2;
+        }
+    } else if (kind == "feature" || kind == "card" || kind == "grid" || kind == "histogram" ||
+               kind == "classes") {
+        if (!select_feature(explorer, rest)) {
+            return 2;
+        }
+        what = kind == "feature" ? QStringLiteral("card") : kind;
+        if (what == "grid") {
+            // Thumbnails decode in the background: give them a moment to land.
+            for (int i = 0; i < 50; ++i) {
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+            }
+        }
+    } else if (kind != "heatmap" && kind != "profile") {
+        err() << "taxoscope: unknown figure '" << spec
+              << "'; use heatmap, profile, graph:WNID or feature:LAYER:J" << Qt::endl;
+        return 2;
+    } else {
+        explorer.wait_for_layer();
+    }
+    settle();
+    const core::Result<ui::Figure> figure = explorer.figure(what);
+    if (!figure) {
+        err() << "taxoscope: " << QString::fromStdString(figure.error().message) << Qt::endl;
+        return 1;
+    }
+    const core::Result<void> written =
+        ui::write_figure(*figure, out, dpi, explorer.provenance(what));
+    if (!written) {
+        err() << "taxoscope: " << QString::fromStdString(written.error().message) << Qt::endl;
+        return 1;
+    }
+    QTextStream(stdout) << out << Qt::endl;
+    return 0;
+}
+
+int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature) {
+    if (node.isEmpty() && feature.isEmpty()) {
+        window.wait_until_loaded();
+        return 0;
+    }
+    if (!ready(window)) {
+        return 1;
+    }
+    ui::ExplorerWidget& explorer = *window.explorer();
+    if (!node.isEmpty() && !select_node(explorer, node)) {
+        return 2;
+    }
+    if (!feature.isEmpty() && !select_feature(explorer, feature)) {
+        return 2;
+    }
+    for (int i = 0; i < 50; ++i) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    return 0;
+}
+
+}  // namespace taxoscope::app
