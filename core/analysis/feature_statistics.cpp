@@ -1,0 +1,123 @@
+#include "core/analysis/feature_statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <ATen/Parallel.h>
+
+namespace taxoscope::core {
+
+std::vector<double> histogram_edges() {
+    std::vector<double> edges(kHistBins + 1);
+    for (int b = 0; b <= kHistBins; ++b) {
+        edges[static_cast<size_t>(b)] =
+            std::pow(10.0, kHistFirstExponent + static_cast<double>(b) / kHistBinsPerDecade);
+    }
+    return edges;
+}
+
+int histogram_bin(float z) {
+    if (!(z > 0.0f)) {
+        return 0;
+    }
+    constexpr float kLog10Of2 = 0.30102999566f;
+    const float position =
+        (std::log2(z) * kLog10Of2 - static_cast<float>(kHistFirstExponent)) * kHistBinsPerDecade;
+    if (position <= 0.0f) {
+        return 0;
+    }
+    return std::min(static_cast<int>(position), kHistBins - 1);
+}
+
+FeatureStatisticsAccumulator::FeatureStatisticsAccumulator(int64_t d_sae, int64_t classes,
+                                                           float tau, bool parallel)
+    : tau_(tau), parallel_(parallel) {
+    s_.d_sae = d_sae;
+    s_.classes = classes;
+    const auto d = static_cast<size_t>(d_sae);
+    const auto cd = static_cast<size_t>(classes * d_sae);
+    s_.fire_count.assign(d, 0);
+    s_.act_sum.assign(d, 0.0);
+    s_.act_sq_sum.assign(d, 0.0);
+    s_.act_max.assign(d, 0.0f);
+    s_.hist.assign(d * kHistBins, 0);
+    s_.class_fire.assign(cd, 0);
+    s_.class_sum.assign(cd, 0.0);
+    s_.class_fire_baseline.assign(cd, 0);
+}
+
+void FeatureStatisticsAccumulator::add_features(const EncodedBlock& block, const int32_t* labels,
+                                                const int32_t* baseline_labels, int64_t begin,
+                                                int64_t end) {
+    // Most codes do not fire: test a chunk with a loop the compiler vectorises and only walk
+    // the chunks where something fired.
+    constexpr int64_t kChunk = 32;
+    const int64_t d = s_.d_sae;
+    const float tau = tau_;
+    for (int64_t i = 0; i < block.rows; ++i) {
+        const float* z = block.codes + i * d;
+        const int64_t row = block.first_row + i;
+        const int32_t c = labels[row];
+        const int32_t cb = baseline_labels[row];
+        int64_t* class_fire = c >= 0 ? s_.class_fire.data() + c * d : nullptr;
+        double* class_sum = c >= 0 ? s_.class_sum.data() + c * d : nullptr;
+        int64_t* baseline_fire = cb >= 0 ? s_.class_fire_baseline.data() + cb * d : nullptr;
+        for (int64_t j0 = begin; j0 < end; j0 += kChunk) {
+            const int64_t j1 = std::min(j0 + kChunk, end);
+            int hits = 0;
+            for (int64_t j = j0; j < j1; ++j) {
+                hits += z[j] > tau ? 1 : 0;
+            }
+            if (hits == 0) {
+                continue;
+            }
+            for (int64_t j = j0; j < j1; ++j) {
+                const float v = z[j];
+                if (!(v > tau)) {
+                    continue;
+                }
+                const auto ju = static_cast<size_t>(j);
+                s_.fire_count[ju] += 1;
+                s_.act_sum[ju] += v;
+                s_.act_sq_sum[ju] += static_cast<double>(v) * v;
+                s_.act_max[ju] = std::max(s_.act_max[ju], v);
+                s_.hist[ju * kHistBins + static_cast<size_t>(histogram_bin(v))] += 1;
+                if (class_fire != nullptr) {
+                    class_fire[j] += 1;
+                    class_sum[j] += v;
+                }
+                if (baseline_fire != nullptr) {
+                    baseline_fire[j] += 1;
+                }
+            }
+        }
+    }
+}
+
+Result<void> FeatureStatisticsAccumulator::add(const EncodedBlock& block, const int32_t* labels,
+                                               const int32_t* baseline_labels) {
+    if (block.d_sae != s_.d_sae) {
+        return fail(ErrorCode::ShapeMismatch,
+                    "feature statistics: block has " + std::to_string(block.d_sae) +
+                        " features, expected " + std::to_string(s_.d_sae));
+    }
+    if (block.rows > 0 &&
+        (block.codes == nullptr || labels == nullptr || baseline_labels == nullptr)) {
+        return fail(ErrorCode::InvalidArgument,
+                    "feature statistics: block without codes or labels");
+    }
+    s_.rows += block.rows;
+    // Features are independent and every [C, D] row is split the same way, so threads that own
+    // disjoint feature ranges never write the same counter.
+    if (parallel_) {
+        at::parallel_for(0, s_.d_sae, 1024, [&](int64_t begin, int64_t end) {
+            add_features(block, labels, baseline_labels, begin, end);
+        });
+    } else {
+        add_features(block, labels, baseline_labels, 0, s_.d_sae);
+    }
+    return {};
+}
+
+}  // namespace taxoscope::core

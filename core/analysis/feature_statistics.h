@@ -1,0 +1,62 @@
+// Per-feature statistics of one layer's SAE codes, accumulated block by block from the encode
+// stream (docs/analysis.md, "Streaming statistics"): firing counts, sums, sums of squares, maxima,
+// a log-spaced histogram, and the class x feature firing counts and sums under the true labels
+// and under the shuffled baseline labels. Nothing of size rows x features is ever held.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/compute/sae_kernel.h"
+
+namespace taxoscope::core {
+
+// Histogram bins: kHistBins log-spaced bins, kHistBinsPerDecade per decade from
+// 10^kHistFirstExponent. A firing value z goes to bin floor(4 * (log10 z + 4)), clamped to
+// [0, kHistBins - 1]: values below 1e-4 land in the first bin, values above 1e4 in the last.
+inline constexpr int kHistBins = 32;
+inline constexpr int kHistBinsPerDecade = 4;
+inline constexpr int kHistFirstExponent = -4;
+
+// The kHistBins + 1 bin edges, 10^(kHistFirstExponent + b / kHistBinsPerDecade).
+std::vector<double> histogram_edges();
+// The bin of a firing value (as the accumulator computes it, in float32).
+int histogram_bin(float z);
+
+struct FeatureStatistics {
+    int64_t d_sae = 0;
+    int64_t classes = 0;
+    int64_t rows = 0;                          // rows seen
+    std::vector<int64_t> fire_count;           // [D]: rows with z > tau (labelled or not)
+    std::vector<double> act_sum;               // [D]: sum of z over those rows
+    std::vector<double> act_sq_sum;            // [D]: sum of z^2 over those rows
+    std::vector<float> act_max;                // [D]: largest z, 0 when it never fired
+    std::vector<int64_t> hist;                 // [D, kHistBins]
+    std::vector<int64_t> class_fire;           // [C, D]: firing rows per true class
+    std::vector<double> class_sum;             // [C, D]: sum of z over them
+    std::vector<int64_t> class_fire_baseline;  // [C, D]: firing rows per shuffled class
+};
+
+class FeatureStatisticsAccumulator {
+  public:
+    // `parallel`: split each block's features over LibTorch's intra-op threads.
+    FeatureStatisticsAccumulator(int64_t d_sae, int64_t classes, float tau, bool parallel = true);
+
+    // labels / baseline_labels are indexed by absolute row (the whole stream), values in
+    // [-1, classes): -1 rows count in the per-feature figures but in no class.
+    Result<void> add(const EncodedBlock& block, const int32_t* labels,
+                     const int32_t* baseline_labels);
+
+    const FeatureStatistics& statistics() const { return s_; }
+    FeatureStatistics take() { return std::move(s_); }
+
+  private:
+    void add_features(const EncodedBlock& block, const int32_t* labels,
+                      const int32_t* baseline_labels, int64_t begin, int64_t end);
+
+    FeatureStatistics s_;
+    float tau_;
+    bool parallel_;
+};
+
+}  // namespace taxoscope::core

@@ -1,0 +1,45 @@
+// SAE reconstruction error of one layer, accumulated block by block from the encode stream:
+// FVU = sum_i ||x_i - x̂_i||^2 / sum_i ||x_i - mean||^2 over all rows (docs/analysis.md).
+//
+// x̂ is decoded from the block's codes without a dense product when the codes are sparse (a
+// trained SAE fires on a few percent of its features): each active code adds its decoder row.
+// Dense blocks (a freshly initialised SAE) go through SaeKernel::decode instead.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/sae/sae.h"
+
+namespace taxoscope::core {
+
+class ReconstructionAccumulator {
+  public:
+    // The SAE and the kernel must outlive the accumulator; the kernel must be able to decode.
+    ReconstructionAccumulator(const Sae& sae, const SaeKernel& kernel);
+
+    // rows: the block's input rows [block.rows, d_in] in the activations' own scale.
+    Result<void> add(const float* rows, const EncodedBlock& block);
+
+    int64_t rows() const { return rows_; }
+    // NaN when no row was seen or every row equals the mean.
+    double fvu() const;
+    // Whether the sparse route was taken for the blocks so far (for reports).
+    bool sparse() const { return mode_ == Mode::Sparse; }
+
+  private:
+    enum class Mode { Undecided, Sparse, Dense };
+    void decode_sparse(const EncodedBlock& block, float* out) const;
+
+    const Sae* sae_;
+    const SaeKernel* kernel_;
+    int64_t d_in_;
+    Mode mode_ = Mode::Undecided;
+    std::vector<float> x_hat_;
+    std::vector<double> x_sum_;     // [d_in]
+    std::vector<double> x_sq_sum_;  // [d_in]
+    double residual_sq_ = 0.0;
+    int64_t rows_ = 0;
+};
+
+}  // namespace taxoscope::core

@@ -1,0 +1,538 @@
+// The analysis engine on a planted workspace (tests/support/planted_workspace.h): planted
+// features land on their nodes, every streamed statistic equals a brute-force computation over
+// the dense codes, the roll-up F1 equals a per-image count on random DAGs, coverage beats the
+// shuffled baseline, and bad input gets clear errors.
+#include <QtTest>
+
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "core/analysis/analysis_file.h"
+#include "core/analysis/feature_statistics.h"
+#include "core/analysis/reconstruction_error.h"
+#include "core/analysis/taxonomy_alignment.h"
+#include "core/analysis/workspace_analysis.h"
+#include "core/sae/activation_rows.h"
+#include "core/taxonomy/custom_taxonomy.h"
+#include "support/planted_workspace.h"
+
+using namespace taxoscope::core;
+using taxoscope::test::PlantedWorkspace;
+using taxoscope::test::write_planted_workspace;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Analysed {
+    Taxonomy taxonomy;
+    LayerOutcome outcome;
+};
+
+Result<Analysed> analyse(const PlantedWorkspace& ws, const AnalysisOptions& options,
+                         bool force = false, ProgressSink* progress = nullptr,
+                         const CancelToken& cancel = CancelToken()) {
+    NullProgress quiet;
+    ProgressSink& sink = progress != nullptr ? *progress : quiet;
+    auto workspace = Workspace::open(ws.root);
+    if (!workspace) {
+        return fail(workspace.error());
+    }
+    auto taxonomy = workspace_taxonomy(*workspace, ws.taxonomy_tsv, sink, cancel);
+    if (!taxonomy) {
+        return fail(taxonomy.error());
+    }
+    auto labels = workspace_labels(*workspace, *taxonomy);
+    if (!labels) {
+        return fail(labels.error());
+    }
+    auto outcome = analyze_workspace_layer(*workspace, ws.layer, *taxonomy, *labels, options, force,
+                                           sink, cancel);
+    if (!outcome) {
+        return fail(outcome.error());
+    }
+    return Analysed{std::move(*taxonomy), std::move(*outcome)};
+}
+
+std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Dense codes of the whole layer, by the kernel's plain encode.
+std::vector<float> dense_codes(const PlantedWorkspace& ws, int64_t& d_sae) {
+    const WorkspacePaths paths(ws.root);
+    auto sae = load_sae(paths.sae_dir(ws.layer)).value();
+    auto kernel = sae.make_kernel().value();
+    auto file = open_activation_file(paths.activations(ws.layer)).value();
+    std::vector<float> x(static_cast<size_t>(ws.rows * 8));
+    copy_rows_as_float(file, 0, ws.rows, x.data());
+    d_sae = kernel.d_sae();
+    std::vector<float> z(static_cast<size_t>(ws.rows * d_sae));
+    (void)kernel.encode(x.data(), ws.rows, z.data());
+    return z;
+}
+
+// F1 of node v for a firing pattern, counted image by image.
+double brute_f1(const Taxonomy& t, int v, const std::vector<int32_t>& labels,
+                const std::vector<uint8_t>& fires) {
+    int64_t tp = 0;
+    int64_t fp = 0;
+    int64_t fn = 0;
+    for (size_t i = 0; i < labels.size(); ++i) {
+        const bool positive = t.is_ancestor_or_self(v, t.class_leaf(labels[i]));
+        tp += positive && fires[i] ? 1 : 0;
+        fp += !positive && fires[i] ? 1 : 0;
+        fn += positive && !fires[i] ? 1 : 0;
+    }
+    return 2 * tp + fp + fn > 0
+               ? 2.0 * static_cast<double>(tp) / static_cast<double>(2 * tp + fp + fn)
+               : 0.0;
+}
+
+// A random DAG over `classes` classes: internal node i has one or two parents among the nodes
+// before it, each class one or two internal parents.
+std::string random_taxonomy(std::mt19937& gen, int classes, int internal) {
+    std::string text = "[classes]\n";
+    for (int c = 0; c < classes; ++c) {
+        text += "c" + std::to_string(c) + "\n";
+    }
+    text += "[edges]\n";
+    for (int i = 1; i < internal; ++i) {
+        const int a = static_cast<int>(gen() % static_cast<unsigned>(i));
+        text += "n" + std::to_string(i) + "\tn" + std::to_string(a) + "\n";
+        const int b = static_cast<int>(gen() % static_cast<unsigned>(i));
+        if (b != a && gen() % 3 == 0) {
+            text += "n" + std::to_string(i) + "\tn" + std::to_string(b) + "\n";
+        }
+    }
+    for (int c = 0; c < classes; ++c) {
+        const int a = static_cast<int>(gen() % static_cast<unsigned>(internal));
+        text += "c" + std::to_string(c) + "\tn" + std::to_string(a) + "\n";
+        const int b = static_cast<int>(gen() % static_cast<unsigned>(internal));
+        if (b != a && gen() % 2 == 0) {
+            text += "c" + std::to_string(c) + "\tn" + std::to_string(b) + "\n";
+        }
+    }
+    return text;
+}
+
+}  // namespace
+
+class TestAnalysis : public QObject {
+    Q_OBJECT
+
+  private:
+    QTemporaryDir dir_;
+
+    PlantedWorkspace fresh(const std::string& name, int64_t rows = 400, bool half = false) {
+        return write_planted_workspace(fs::path(dir_.path().toStdString()) / name, rows, half);
+    }
+
+  private Q_SLOTS:
+    void initTestCase() { QVERIFY(dir_.isValid()); }
+
+    void planted_features_land_on_their_nodes() {
+        const PlantedWorkspace ws = fresh("planted");
+        auto r = analyse(ws, AnalysisOptions{});
+        QVERIFY2(r.has_value(), r ? "" : r.error().message.c_str());
+        const Taxonomy& t = r->taxonomy;
+        auto a = load_layer_analysis(WorkspacePaths(ws.root).analysis(ws.layer));
+        QVERIFY2(a.has_value(), a ? "" : a.error().message.c_str());
+        const int pet = t.find("pet").value();
+        const int vehicle = t.find("vehicle").value();
+        const int canine = t.find("canine").value();
+        QVERIFY(t.parents(t.class_leaf(0)).size() == 2);  // cat: feline and pet
+
+        // Feature 0 fires exactly on cat and dog rows: pet, F1 = 1, LCH = robust LCH = pet.
+        QCOMPARE(a->best_node[0], pet);
+        QCOMPARE(a->best_f1[0], 1.0f);
+        QCOMPARE(a->lch_node[0], pet);
+        QCOMPARE(a->lch_height[0], t.height(pet));
+        QCOMPARE(a->robust_lch_node[0], pet);
+        QCOMPARE(a->node_best_f1[static_cast<size_t>(pet)], 1.0f);
+        QCOMPARE(a->node_best_feature[static_cast<size_t>(pet)], 0);
+        // The random half: low F1, and its top-k spans classes of both subtrees.
+        QVERIFY(a->best_f1[1] < 0.6f);
+        QCOMPARE(a->lch_node[1], t.root());
+        QCOMPARE(a->best_node[2], vehicle);
+        QCOMPARE(a->best_f1[2], 1.0f);
+        QCOMPARE(a->best_node[9], canine);
+        // The dead feature.
+        QCOMPARE(a->fire_count[3], int64_t{0});
+        QCOMPARE(a->best_node[3], -1);
+        QCOMPARE(a->lch_node[3], -1);
+        // One feature per class leaf.
+        for (int c = 0; c < 5; ++c) {
+            QCOMPARE(a->best_node[static_cast<size_t>(4 + c)], t.class_leaf(c));
+            QCOMPARE(a->best_f1[static_cast<size_t>(4 + c)], 1.0f);
+        }
+        const LayerSummary& s = r->outcome.summary;
+        QCOMPARE(s.dead_frac, 0.1);
+        QVERIFY(s.coverage > 0.99);
+        QVERIFY2(s.coverage > s.coverage_baseline + 0.3,
+                 qPrintable(
+                     QString("coverage %1, baseline %2").arg(s.coverage).arg(s.coverage_baseline)));
+        QCOMPARE(static_cast<int>(s.coverage_by_height.size()), t.height(t.root()) + 1);
+        QVERIFY(s.probe_acc > 0.95);
+        QVERIFY(s.probe_split_from_table);
+        QCOMPARE(s.probe_train_rows, int64_t{300});
+
+        auto summary = read_analysis_summary(WorkspacePaths(ws.root).analysis_summary());
+        QVERIFY(summary.has_value());
+        QCOMPARE(summary->layers.count(ws.layer), size_t{1});
+        QCOMPARE(summary->layers.at(ws.layer).coverage, s.coverage);
+        QVERIFY(fs::exists(WorkspacePaths(ws.root).taxonomy()));
+    }
+
+    void statistics_equal_brute_force() {
+        for (bool half : {false, true}) {
+            const PlantedWorkspace ws = fresh(half ? "brute16" : "brute32", 300, half);
+            AnalysisOptions options;
+            options.k = 7;
+            options.tau = 0.1f;
+            options.run_probe = false;
+            auto r = analyse(ws, options);
+            QVERIFY2(r.has_value(), r ? "" : r.error().message.c_str());
+            auto a = load_layer_analysis(WorkspacePaths(ws.root).analysis(ws.layer)).value();
+            int64_t d = 0;
+            const std::vector<float> z = dense_codes(ws, d);
+            QCOMPARE(a.d_sae, d);
+            const int64_t n = ws.rows;
+            int64_t fires = 0;
+            for (int64_t j = 0; j < d; ++j) {
+                // Top-k by a full sort: value descending, row ascending, only z > tau.
+                std::vector<int64_t> order;
+                for (int64_t i = 0; i < n; ++i) {
+                    if (z[static_cast<size_t>(i * d + j)] > options.tau) {
+                        order.push_back(i);
+                    }
+                }
+                std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+                    return z[static_cast<size_t>(x * d + j)] > z[static_cast<size_t>(y * d + j)];
+                });
+                QCOMPARE(a.fire_count[static_cast<size_t>(j)], static_cast<int64_t>(order.size()));
+                fires += static_cast<int64_t>(order.size());
+                for (int64_t s = 0; s < options.k; ++s) {
+                    const auto at = static_cast<size_t>(j * options.k + s);
+                    const int64_t expect =
+                        s < static_cast<int64_t>(order.size()) ? order[static_cast<size_t>(s)] : -1;
+                    QCOMPARE(a.topk_indices[at], expect);
+                }
+                double sum = 0.0;
+                double sq = 0.0;
+                float mx = 0.0f;
+                std::vector<int64_t> hist(kHistBins, 0);
+                std::vector<int64_t> per_class(5, 0);
+                for (int64_t i : order) {
+                    const float v = z[static_cast<size_t>(i * d + j)];
+                    sum += v;
+                    sq += static_cast<double>(v) * v;
+                    mx = std::max(mx, v);
+                    hist[static_cast<size_t>(histogram_bin(v))] += 1;
+                    per_class[static_cast<size_t>(ws.labels[static_cast<size_t>(i)])] += 1;
+                }
+                QVERIFY(std::abs(a.act_sum[static_cast<size_t>(j)] - sum) < 1e-6 * (1 + sum));
+                QVERIFY(std::abs(a.act_sq_sum[static_cast<size_t>(j)] - sq) < 1e-6 * (1 + sq));
+                QCOMPARE(a.act_max[static_cast<size_t>(j)], mx);
+                for (int b = 0; b < kHistBins; ++b) {
+                    QCOMPARE(a.hist[static_cast<size_t>(j * kHistBins + b)],
+                             hist[static_cast<size_t>(b)]);
+                }
+                for (int c = 0; c < 5; ++c) {
+                    QCOMPARE(a.class_fire[static_cast<size_t>(c * d + j)],
+                             per_class[static_cast<size_t>(c)]);
+                }
+            }
+            QVERIFY(std::abs(r->outcome.summary.l0 - static_cast<double>(fires) / n) < 1e-12);
+            QCOMPARE(a.hist_edges.size(), size_t{kHistBins + 1});
+            QVERIFY(std::abs(a.hist_edges[4] - 1e-3) < 1e-15);
+
+            // FVU against a dense decode of the same codes.
+            const WorkspacePaths paths(ws.root);
+            auto sae = load_sae(paths.sae_dir(ws.layer)).value();
+            auto kernel = sae.make_kernel().value();
+            auto file = open_activation_file(paths.activations(ws.layer)).value();
+            std::vector<float> x(static_cast<size_t>(n * 8));
+            copy_rows_as_float(file, 0, n, x.data());
+            std::vector<float> y(x.size());
+            QVERIFY(kernel.decode(z.data(), n, y.data()).has_value());
+            double res = 0.0;
+            double var = 0.0;
+            for (int k = 0; k < 8; ++k) {
+                double mean = 0.0;
+                for (int64_t i = 0; i < n; ++i) {
+                    mean += x[static_cast<size_t>(i * 8 + k)];
+                }
+                mean /= static_cast<double>(n);
+                for (int64_t i = 0; i < n; ++i) {
+                    const double xv = x[static_cast<size_t>(i * 8 + k)];
+                    res += (xv - y[static_cast<size_t>(i * 8 + k)]) *
+                           (xv - y[static_cast<size_t>(i * 8 + k)]);
+                    var += (xv - mean) * (xv - mean);
+                }
+            }
+            QVERIFY2(
+                std::abs(r->outcome.summary.fvu - res / var) < 1e-5,
+                qPrintable(QString("fvu %1 vs %2").arg(r->outcome.summary.fvu).arg(res / var)));
+        }
+    }
+
+    void sparse_reconstruction_matches_dense_decode() {
+        // ~2% of the codes fire: the accumulator adds decoder rows instead of a dense product.
+        // A folded activation scale checks that the sparse route returns to the input's scale.
+        const int64_t n = 300;
+        const int64_t d_in = 16;
+        const int64_t d_sae = 256;
+        std::mt19937 gen(9);
+        std::normal_distribution<float> normal;
+        SaeConfig config;
+        config.d_in = d_in;
+        config.d_sae = d_sae;
+        config.activation_scale = 2.5;
+        SaeWeights w;
+        for (int64_t k = 0; k < d_in * d_sae; ++k) {
+            w.w_enc.push_back(normal(gen) / 4.0f);
+            w.w_dec.push_back(normal(gen) / 4.0f);
+        }
+        w.b_enc.assign(static_cast<size_t>(d_sae), -5.0f);
+        for (int64_t k = 0; k < d_in; ++k) {
+            w.b_dec.push_back(normal(gen));
+        }
+        const Sae sae = Sae::create(config, w, "sparse SAE").value();
+        const SaeKernel kernel = sae.make_kernel().value();
+        std::vector<float> x(static_cast<size_t>(n * d_in));
+        for (float& v : x) {
+            v = normal(gen);
+        }
+        std::vector<float> z(static_cast<size_t>(n * d_sae));
+        QVERIFY(kernel.encode(x.data(), n, z.data()).has_value());
+        ReconstructionAccumulator acc(sae, kernel);
+        for (int64_t first = 0; first < n; first += 100) {
+            QVERIFY(acc.add(x.data() + first * d_in,
+                            EncodedBlock{first, 100, d_sae, z.data() + first * d_sae})
+                        .has_value());
+        }
+        QVERIFY(acc.sparse());
+        std::vector<float> y(x.size());
+        QVERIFY(kernel.decode(z.data(), n, y.data()).has_value());
+        double res = 0.0;
+        double var = 0.0;
+        for (int64_t k = 0; k < d_in; ++k) {
+            double mean = 0.0;
+            for (int64_t i = 0; i < n; ++i) {
+                mean += x[static_cast<size_t>(i * d_in + k)];
+            }
+            mean /= static_cast<double>(n);
+            for (int64_t i = 0; i < n; ++i) {
+                const auto at = static_cast<size_t>(i * d_in + k);
+                res += (x[at] - static_cast<double>(y[at])) * (x[at] - static_cast<double>(y[at]));
+                var += (x[at] - mean) * (x[at] - mean);
+            }
+        }
+        QVERIFY2(std::abs(acc.fvu() - res / var) < 1e-5 * (res / var),
+                 qPrintable(QString("sparse %1, dense %2").arg(acc.fvu()).arg(res / var)));
+    }
+
+    void histogram_bins_follow_the_edges() {
+        const std::vector<double> edges = histogram_edges();
+        for (int b = 0; b < kHistBins; ++b) {
+            const double mid =
+                std::sqrt(edges[static_cast<size_t>(b)] * edges[static_cast<size_t>(b + 1)]);
+            QCOMPARE(histogram_bin(static_cast<float>(mid)), b);
+        }
+        QCOMPARE(histogram_bin(1e-9f), 0);
+        QCOMPARE(histogram_bin(0.0f), 0);
+        QCOMPARE(histogram_bin(1e9f), kHistBins - 1);
+    }
+
+    void rollup_equals_per_image_count() {
+        std::mt19937 gen(3);
+        for (int trial = 0; trial < 6; ++trial) {
+            const int classes = 3 + static_cast<int>(gen() % 6);
+            auto t = parse_custom_taxonomy(
+                random_taxonomy(gen, classes, 2 + static_cast<int>(gen() % 6)), "random");
+            QVERIFY2(t.has_value(), t ? "" : t.error().message.c_str());
+            const int64_t n = 60;
+            const int64_t d = 9;
+            std::vector<int32_t> labels(static_cast<size_t>(n));
+            std::vector<std::vector<uint8_t>> fires(static_cast<size_t>(d),
+                                                    std::vector<uint8_t>(static_cast<size_t>(n)));
+            std::vector<int64_t> counts(static_cast<size_t>(classes * d), 0);
+            std::vector<int64_t> sizes(static_cast<size_t>(classes), 0);
+            for (int64_t i = 0; i < n; ++i) {
+                labels[static_cast<size_t>(i)] =
+                    static_cast<int32_t>(gen() % static_cast<unsigned>(classes));
+                sizes[static_cast<size_t>(labels[static_cast<size_t>(i)])] += 1;
+            }
+            for (int64_t j = 0; j < d; ++j) {
+                const unsigned rate = 1 + static_cast<unsigned>(j % 4);  // j = 0 never... see below
+                for (int64_t i = 0; i < n; ++i) {
+                    const bool on = j != 0 && gen() % 5 < rate;
+                    fires[static_cast<size_t>(j)][static_cast<size_t>(i)] = on ? 1 : 0;
+                    counts[static_cast<size_t>(labels[static_cast<size_t>(i)] * d + j)] +=
+                        on ? 1 : 0;
+                }
+            }
+            NullProgress progress;
+            auto aligned =
+                align_nodes(*t, {classes, d, counts.data(), sizes.data()}, progress, CancelToken());
+            QVERIFY(aligned.has_value());
+            for (int64_t j = 0; j < d; ++j) {
+                double best = 0.0;
+                int best_node = -1;
+                for (int v = 0; v < t->node_count(); ++v) {
+                    const double f1 = brute_f1(*t, v, labels, fires[static_cast<size_t>(j)]);
+                    if (t->is_nontrivial(v) && f1 > best + 1e-12) {
+                        best = f1;
+                        best_node = v;
+                    }
+                }
+                QVERIFY(std::abs(aligned->best_f1[static_cast<size_t>(j)] - best) < 1e-6);
+                QCOMPARE(aligned->best_node[static_cast<size_t>(j)], best_node);
+            }
+            for (int v = 0; v < t->node_count(); ++v) {
+                double best = 0.0;
+                int best_feature = -1;
+                for (int64_t j = 0; j < d; ++j) {
+                    const double f1 = brute_f1(*t, v, labels, fires[static_cast<size_t>(j)]);
+                    if (f1 > best + 1e-12) {
+                        best = f1;
+                        best_feature = static_cast<int>(j);
+                    }
+                }
+                QVERIFY(std::abs(aligned->node_best_f1[static_cast<size_t>(v)] - best) < 1e-6);
+                QCOMPARE(aligned->node_best_feature[static_cast<size_t>(v)], best_feature);
+            }
+        }
+    }
+
+    void rerun_skips_and_interrupted_run_leaves_nothing() {
+        const PlantedWorkspace ws = fresh("resume");
+        const fs::path out = WorkspacePaths(ws.root).analysis(ws.layer);
+        AnalysisOptions options;
+        options.probe.max_iterations = 20;
+        auto first = analyse(ws, options);
+        QVERIFY(first.has_value());
+        QVERIFY(!first->outcome.skipped);
+        const std::string reference = read_bytes(out);
+
+        auto again = analyse(ws, options);
+        QVERIFY(again.has_value());
+        QVERIFY(again->outcome.skipped);
+        QCOMPARE(again->outcome.summary.coverage, first->outcome.summary.coverage);
+
+        // Other parameters: recomputed.
+        AnalysisOptions other = options;
+        other.theta = 0.9;
+        auto changed = analyse(ws, other);
+        QVERIFY(changed.has_value());
+        QVERIFY(!changed->outcome.skipped);
+
+        // Cancelled during the alignment: an error, no layer file, no temporary left.
+        fs::remove(out);
+        CancelToken cancel;
+        CallbackProgress progress([&](const ProgressReport& report) {
+            if (report.stage.rfind("aligning", 0) == 0) {
+                cancel.cancel();
+            }
+        });
+        auto cancelled = analyse(ws, options, false, &progress, cancel);
+        QVERIFY(!cancelled.has_value());
+        QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
+        QVERIFY(!fs::exists(out));
+        for (const auto& entry : fs::directory_iterator(WorkspacePaths(ws.root).analysis_dir())) {
+            QVERIFY2(entry.path().filename() == "summary.json",
+                     qPrintable(QString::fromStdString(entry.path().string())));
+        }
+        // The rerun gives the same bytes as the uninterrupted run.
+        auto rerun = analyse(ws, options);
+        QVERIFY(rerun.has_value());
+        QVERIFY(!rerun->outcome.skipped);
+        QVERIFY(read_bytes(out) == reference);
+    }
+
+    void bad_input_gets_clear_errors() {
+        // SAE width != activation width.
+        {
+            const PlantedWorkspace ws = fresh("wide");
+            QVERIFY(
+                save_sae(WorkspacePaths(ws.root).sae_dir(ws.layer), taxoscope::test::planted_sae(9))
+                    .has_value());
+            auto r = analyse(ws, AnalysisOptions{});
+            QVERIFY(!r.has_value());
+            QCOMPARE(r.error().code, ErrorCode::ShapeMismatch);
+            QVERIFY2(r.error().message.find("d_in 9") != std::string::npos,
+                     r.error().message.c_str());
+        }
+        // A label outside the class list.
+        {
+            const PlantedWorkspace ws = fresh("labels");
+            const WorkspacePaths paths(ws.root);
+            auto records = read_image_table(paths.images()).value();
+            records[17].label = 5;
+            QVERIFY(write_image_table(paths.images(), records).has_value());
+            auto r = analyse(ws, AnalysisOptions{});
+            QVERIFY(!r.has_value());
+            QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+            QVERIFY2(r.error().message.find("row 17 has label 5") != std::string::npos,
+                     r.error().message.c_str());
+        }
+        // No SAE for the layer; no activations file.
+        {
+            const PlantedWorkspace ws = fresh("nosae");
+            fs::remove_all(WorkspacePaths(ws.root).sae_dir(ws.layer));
+            auto r = analyse(ws, AnalysisOptions{});
+            QVERIFY(!r.has_value());
+            QCOMPARE(r.error().code, ErrorCode::NotFound);
+            QVERIFY2(r.error().message.find("has no SAE") != std::string::npos,
+                     r.error().message.c_str());
+            const PlantedWorkspace ws2 = fresh("noacts");
+            fs::remove(WorkspacePaths(ws2.root).activations(ws2.layer));
+            auto r2 = analyse(ws2, AnalysisOptions{});
+            QVERIFY(!r2.has_value());
+            QVERIFY2(r2.error().message.find("blocks.1") != std::string::npos,
+                     r2.error().message.c_str());
+        }
+        // A taxonomy that lacks one of the workspace's classes.
+        {
+            PlantedWorkspace ws = fresh("taxonomy");
+            std::string text = taxoscope::test::kPlantedTaxonomy;
+            text.replace(text.find("truck\n"), 6, "lorry\n");
+            text.replace(text.find("truck\t"), 6, "lorry\t");
+            QVERIFY(write_file_atomic(ws.taxonomy_tsv, text).has_value());
+            auto r = analyse(ws, AnalysisOptions{});
+            QVERIFY(!r.has_value());
+            QVERIFY2(r.error().message.find("'truck'") != std::string::npos,
+                     r.error().message.c_str());
+        }
+    }
+
+    void reader_rejects_damaged_files() {
+        const fs::path root = fs::path(dir_.path().toStdString()) / "damaged";
+        fs::create_directories(root);
+        auto missing = load_layer_analysis(root / "none.safetensors");
+        QVERIFY(!missing.has_value());
+        // A safetensors file that is not an analysis file.
+        const std::vector<float> v{1.0f};
+        QVERIFY(write_safetensors(root / "other.safetensors",
+                                  {{"x", TensorView{v.data(), DType::F32, {1}}}})
+                    .has_value());
+        auto other = load_layer_analysis(root / "other.safetensors");
+        QVERIFY(!other.has_value());
+        QVERIFY2(other.error().message.find("not a taxoscope analysis file") != std::string::npos,
+                 other.error().message.c_str());
+        QVERIFY(write_file_atomic(root / "summary.json", "{\"format\": 3}").has_value());
+        QVERIFY(!read_analysis_summary(root / "summary.json").has_value());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestAnalysis)
+#include "test_analysis.moc"
