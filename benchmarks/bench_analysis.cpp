@@ -8,6 +8,7 @@
 // Throughput = 2 N d_in d_sae (the encode GEMM) / wall time of the whole streaming pass +
 // alignment; the linear probe is timed on its own (its cost is capped by its recipe).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>

@@ -169,8 +169,10 @@ class TestAnalysis : public QObject {
         QCOMPARE(a->fire_count[3], int64_t{0});
         QCOMPARE(a->best_node[3], -1);
         QCOMPARE(a->lch_node[3], -1);
-        // One feature per class leaf.
-        for (int c = 0; c < 5; ++c) {
+        // One feature per class. cat's leaf and feline hold the same class set: the tie goes to
+        // the lower node index, feline.
+        QCOMPARE(a->best_node[4], t.find("feline").value());
+        for (int c = 1; c < 5; ++c) {
             QCOMPARE(a->best_node[static_cast<size_t>(4 + c)], t.class_leaf(c));
             QCOMPARE(a->best_f1[static_cast<size_t>(4 + c)], 1.0f);
         }
