@@ -19,6 +19,7 @@
 #include "core/analysis/taxonomy_alignment.h"
 #include "core/analysis/workspace_analysis.h"
 #include "core/sae/activation_rows.h"
+#include "core/store/safetensors_file.h"
 #include "core/taxonomy/custom_taxonomy.h"
 #include "support/planted_workspace.h"
 
