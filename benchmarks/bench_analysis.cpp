@@ -8,10 +8,13 @@
 // Throughput = 2 N d_in d_sae (the encode GEMM) / wall time of the whole streaming pass +
 // alignment; the linear probe is timed on its own (its cost is capped by its recipe).
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>

@@ -308,7 +308,10 @@ Result<AnalysisSummary> read_analysis_summary(const std::filesystem::path& path)
         return fail(j.error());
     }
     const std::string where = path.string();
-    if (!j->is_object() || j->value("format", std::string()) != kAnalysisSummaryFormat) {
+    // A wrongly typed key must be an error, not an exception from json::value.
+    const bool tagged = j->is_object() && j->contains("format") && (*j)["format"].is_string() &&
+                        (*j)["format"].get<std::string>() == kAnalysisSummaryFormat;
+    if (!tagged) {
         return fail(ErrorCode::Parse, where +
                                           ": not a taxoscope analysis summary (format is not '" +
                                           kAnalysisSummaryFormat + "')");
