@@ -1,35 +1,20 @@
 #include "core/inspect/prepared_image.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "core/data/crop_geometry.h"
 #include "core/data/decode.h"
 
 namespace taxoscope::core {
 
 InputRegion input_region(int image_width, int image_height, const PreprocessSpec& spec) {
-    InputRegion region{0.0, 0.0, static_cast<double>(image_width),
-                       static_cast<double>(image_height)};
-    if (spec.policy == ResizePolicy::Plain || image_width <= 0 || image_height <= 0) {
-        return region;
+    if (image_width <= 0 || image_height <= 0) {
+        return {};
     }
-    // Mirrors preprocess_into: the shorter side becomes resize_shorter, the longer side is
-    // rounded, then a centre crop at floor((resized - target) / 2).
-    const int shorter = std::min(image_width, image_height);
-    auto scaled = [&](int side) {
-        return side == shorter ? spec.resize_shorter
-                               : static_cast<int>(std::lround(static_cast<double>(side) *
-                                                              spec.resize_shorter / shorter));
-    };
-    const int w = scaled(image_width);
-    const int h = scaled(image_height);
-    const double sx = static_cast<double>(image_width) / w;
-    const double sy = static_cast<double>(image_height) / h;
-    region.x = ((w - spec.width) / 2) * sx;
-    region.y = ((h - spec.height) / 2) * sy;
-    region.width = spec.width * sx;
-    region.height = spec.height * sy;
-    return region;
+    const CropGeometry g = crop_geometry(image_width, image_height, spec);
+    const double sx = static_cast<double>(image_width) / g.resized_width;
+    const double sy = static_cast<double>(image_height) / g.resized_height;
+    return {g.crop_x * sx, g.crop_y * sy, spec.width * sx, spec.height * sy};
 }
 
 Result<PreparedImage> prepare_image(ImageBuffer image, const PreprocessSpec& spec) {
