@@ -66,7 +66,7 @@ class ExtractCommand final : public Command {
         options.token = *parse_token_choice(token_);
         options.runner.device = device_;
         options.runner.metadata_file = metadata_;
-        auto precision = parse_precision(precision_);
+        auto precision = core::parse_model_precision(precision_);
         if (!precision) {
             return context.report(precision.error());
         }

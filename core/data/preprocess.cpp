@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/data/crop_geometry.h"
 #include "core/util/torch_guard.h"
 
 namespace taxoscope::core {
@@ -30,6 +31,24 @@ Result<void> PreprocessSpec::validate() const {
     return {};
 }
 
+CropGeometry crop_geometry(int image_width, int image_height, const PreprocessSpec& spec) {
+    CropGeometry out{spec.width, spec.height, 0, 0};
+    if (spec.policy == ResizePolicy::Plain) {
+        return out;
+    }
+    const int shorter = std::min(image_width, image_height);
+    auto scaled = [&](int side) {
+        return side == shorter ? spec.resize_shorter
+                               : static_cast<int>(std::lround(static_cast<double>(side) *
+                                                              spec.resize_shorter / shorter));
+    };
+    out.resized_width = scaled(image_width);
+    out.resized_height = scaled(image_height);
+    out.crop_x = (out.resized_width - spec.width) / 2;
+    out.crop_y = (out.resized_height - spec.height) / 2;
+    return out;
+}
+
 Result<void> preprocess_into(const ImageBuffer& image, const PreprocessSpec& spec, float* chw) {
     if (image.width <= 0 || image.height <= 0) {
         return fail(ErrorCode::InvalidArgument, "image has no pixels");
@@ -37,33 +56,15 @@ Result<void> preprocess_into(const ImageBuffer& image, const PreprocessSpec& spe
     return guard_exceptions("preprocessing", [&]() -> Result<void> {
         const cv::Mat source(image.height, image.width, CV_8UC3,
                              const_cast<uint8_t*>(image.rgb.data()));
+        const CropGeometry geometry = crop_geometry(image.width, image.height, spec);
         cv::Mat resized;
-        cv::Rect crop(0, 0, spec.width, spec.height);
-        if (spec.policy == ResizePolicy::Plain) {
-            if (image.width == spec.width && image.height == spec.height) {
-                resized = source;
-            } else {
-                cv::resize(source, resized, cv::Size(spec.width, spec.height), 0, 0,
-                           cv::INTER_LINEAR);
-            }
+        if (geometry.resized_width == image.width && geometry.resized_height == image.height) {
+            resized = source;
         } else {
-            const int shorter = std::min(image.width, image.height);
-            auto scaled = [&](int side) {
-                return side == shorter
-                           ? spec.resize_shorter
-                           : static_cast<int>(std::lround(static_cast<double>(side) *
-                                                          spec.resize_shorter / shorter));
-            };
-            const int w = scaled(image.width);
-            const int h = scaled(image.height);
-            if (w == image.width && h == image.height) {
-                resized = source;
-            } else {
-                cv::resize(source, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-            }
-            crop.x = (w - spec.width) / 2;
-            crop.y = (h - spec.height) / 2;
+            cv::resize(source, resized, cv::Size(geometry.resized_width, geometry.resized_height),
+                       0, 0, cv::INTER_LINEAR);
         }
+        const cv::Rect crop(geometry.crop_x, geometry.crop_y, spec.width, spec.height);
         const cv::Mat view = resized(crop);
         const size_t plane = static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height);
         float scale[3];

@@ -5,15 +5,15 @@
 
 namespace taxoscope::core {
 
-Result<Precision> parse_precision(const std::string& text) {
+Result<ModelPrecision> parse_model_precision(const std::string& text) {
     if (text == "fp32" || text == "f32" || text.empty()) {
-        return Precision::F32;
+        return ModelPrecision::F32;
     }
     if (text == "fp16" || text == "f16") {
-        return Precision::F16;
+        return ModelPrecision::F16;
     }
     if (text == "bf16") {
-        return Precision::BF16;
+        return ModelPrecision::BF16;
     }
     return fail(ErrorCode::InvalidArgument, "precision '" + text + "' is not fp32, fp16 or bf16");
 }

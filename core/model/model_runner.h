@@ -13,12 +13,13 @@
 
 namespace taxoscope::core {
 
-enum class Precision { F32, F16, BF16 };
-Result<Precision> parse_precision(const std::string& text);  // "fp32", "fp16", "bf16"
+// Inference precision of the model (not the SAE products: core/compute/precision.h).
+enum class ModelPrecision { F32, F16, BF16 };
+Result<ModelPrecision> parse_model_precision(const std::string& text);  // "fp32", "fp16", "bf16"
 
 struct RunnerOptions {
-    std::string device = "auto";           // auto | cpu | cuda | cuda:N
-    Precision precision = Precision::F32;  // F16/BF16 need CUDA
+    std::string device = "auto";                     // auto | cpu | cuda | cuda:N
+    ModelPrecision precision = ModelPrecision::F32;  // F16/BF16 need CUDA
     // Used when the archive has no taxoscope.json (or to override it): a JSON file in the same
     // format.
     std::filesystem::path metadata_file;

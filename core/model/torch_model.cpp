@@ -105,7 +105,7 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const std::filesystem::path
     if (!device) {
         return fail(device.error());
     }
-    if (options.precision != Precision::F32 && !device->is_cuda()) {
+    if (options.precision != ModelPrecision::F32 && !device->is_cuda()) {
         return fail(ErrorCode::Unsupported,
                     "fp16/bf16 inference is offered on CUDA only; the CPU path runs fp32");
     }
@@ -141,9 +141,9 @@ Result<std::unique_ptr<TorchModel>> TorchModel::load(const std::filesystem::path
                     "Export with packaging/export_model.py or pass a metadata file.");
     }
 
-    if (options.precision == Precision::F16) {
+    if (options.precision == ModelPrecision::F16) {
         model->compute_type_ = torch::kHalf;
-    } else if (options.precision == Precision::BF16) {
+    } else if (options.precision == ModelPrecision::BF16) {
         model->compute_type_ = torch::kBFloat16;
     }
     auto prepared = guard_exceptions(name, [&] {
@@ -261,32 +261,37 @@ Result<NamedTensors> TorchModel::forward(const torch::Tensor& input) {
     });
 }
 
+Result<NamedTensors> TorchModel::forward_differentiable(const torch::Tensor& input) {
+    return guard_exceptions(path_.string(), [&]() -> Result<NamedTensors> {
+        torch::AutoGradMode enable(true);
+        const torch::IValue result = module_.forward({input.to(device_, compute_type_)});
+        return name_outputs(result);
+    });
+}
+
 torch::Tensor TorchModel::reduce(const torch::Tensor& output, LayerKind kind,
                                  TokenChoice token) const {
     c10::InferenceMode guard;
-    torch::Tensor vectors;
+    return reduce_on_device(output, kind, token).to(torch::kCPU).contiguous();
+}
+
+torch::Tensor TorchModel::reduce_on_device(const torch::Tensor& output, LayerKind kind,
+                                           TokenChoice token) const {
     switch (kind) {
         case LayerKind::Pooled:
-            vectors = output;
-            break;
+            return output.to(torch::kFloat);
         case LayerKind::FeatureMap:
-            vectors = output.to(torch::kFloat).mean({2, 3});
+            return output.to(torch::kFloat).mean({2, 3});
+        case LayerKind::Tokens:
             break;
-        case LayerKind::Tokens: {
-            const bool cls =
-                token == TokenChoice::Cls || (token == TokenChoice::Auto && metadata_.class_token);
-            if (cls) {
-                vectors = output.select(1, 0);
-            } else {
-                const int64_t offset =
-                    std::min<int64_t>(metadata_.patch_token_offset(), output.size(1) - 1);
-                vectors =
-                    output.narrow(1, offset, output.size(1) - offset).to(torch::kFloat).mean(1);
-            }
-            break;
-        }
     }
-    return vectors.to(torch::kCPU, torch::kFloat).contiguous();
+    const bool cls =
+        token == TokenChoice::Cls || (token == TokenChoice::Auto && metadata_.class_token);
+    if (cls) {
+        return output.select(1, 0).to(torch::kFloat);
+    }
+    const int64_t offset = std::min<int64_t>(metadata_.patch_token_offset(), output.size(1) - 1);
+    return output.narrow(1, offset, output.size(1) - offset).to(torch::kFloat).mean(1);
 }
 
 }  // namespace taxoscope::core

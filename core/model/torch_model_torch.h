@@ -23,9 +23,15 @@ class TorchModel {
     // Every layer output for a float32 CPU or device batch [B, 3, H, W]; outputs stay on the
     // device in the model's precision.
     Result<NamedTensors> forward(const torch::Tensor& input);
+    // The same with autograd recording (no inference mode), for gradients with respect to the
+    // input (core/inspect). Slower and heavier: use for single images only.
+    Result<NamedTensors> forward_differentiable(const torch::Tensor& input);
 
     // [B, D] float32 on the CPU for one layer output, by kind and token choice.
     torch::Tensor reduce(const torch::Tensor& output, LayerKind kind, TokenChoice token) const;
+    // The same reduction as float32 [B, D] on the output's device, differentiable.
+    torch::Tensor reduce_on_device(const torch::Tensor& output, LayerKind kind,
+                                   TokenChoice token) const;
 
   private:
     TorchModel(torch::jit::Module module, torch::Device device)

@@ -34,7 +34,7 @@ class TestModel : public QObject {
         const fs::path path = fs::path(dir.path().toStdString()) / "vit.pt";
         auto module = taxoscope::test::tiny_vit();
         taxoscope::test::save_model(module, path, taxoscope::test::tiny_vit_metadata());
-        auto runner = ModelRunner::load(path, {"cpu", Precision::F32, {}});
+        auto runner = ModelRunner::load(path, {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(runner, runner.error().message.c_str());
         const auto& meta = runner->metadata();
         QVERIFY(meta.present);
@@ -87,7 +87,7 @@ class TestModel : public QObject {
         const fs::path path = fs::path(dir.path().toStdString()) / "cnn.pt";
         auto module = taxoscope::test::tiny_cnn();
         taxoscope::test::save_model(module, path, R"({"input_size": [12, 10]})");
-        auto runner = ModelRunner::load(path, {"auto", Precision::F32, {}});
+        auto runner = ModelRunner::load(path, {"auto", ModelPrecision::F32, {}});
         QVERIFY2(runner, runner.error().message.c_str());
         QCOMPARE(runner->layers()[0].kind, LayerKind::FeatureMap);
         QCOMPARE(runner->layers()[0].shape, (std::vector<int64_t>{4, 12, 10}));
@@ -105,7 +105,7 @@ class TestModel : public QObject {
         taxoscope::test::save_model(
             scripted("Plain", "def forward(self, x):\n    return x.mean([2, 3]).matmul(self.w)\n"),
             root / "plain.pt", R"({"input_size": 8})");
-        auto plain = ModelRunner::load(root / "plain.pt", {"cpu", Precision::F32, {}});
+        auto plain = ModelRunner::load(root / "plain.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(plain, plain.error().message.c_str());
         QCOMPARE(plain->layers().size(), size_t(1));
         QCOMPARE(plain->layers()[0].name, std::string("output"));
@@ -115,14 +115,14 @@ class TestModel : public QObject {
             "def forward(self, x):\n    y = x.mean([2, 3])\n    return (y, y.matmul(self.w))\n";
         taxoscope::test::save_model(scripted("Tuple", tuple_source), root / "tuple.pt",
                                     R"({"input_size": 8, "layers": ["rgb", "proj"]})");
-        auto tuple = ModelRunner::load(root / "tuple.pt", {"cpu", Precision::F32, {}});
+        auto tuple = ModelRunner::load(root / "tuple.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(tuple, tuple.error().message.c_str());
         QCOMPARE(tuple->layers()[1].name, std::string("proj"));
         QCOMPARE(tuple->layers()[0].dim, int64_t(3));
 
         taxoscope::test::save_model(scripted("Tuple", tuple_source), root / "tuple3.pt",
                                     R"({"input_size": 8, "layers": ["a", "b", "c"]})");
-        auto mismatch = ModelRunner::load(root / "tuple3.pt", {"cpu", Precision::F32, {}});
+        auto mismatch = ModelRunner::load(root / "tuple3.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY(!mismatch);
         QVERIFY(mismatch.error().message.find("names 3 layers") != std::string::npos);
     }
@@ -138,7 +138,7 @@ class TestModel : public QObject {
                 warnings.emplace_back(text);
             }
         });
-        auto runner = ModelRunner::load(path, {"cpu", Precision::F32, {}});
+        auto runner = ModelRunner::load(path, {"cpu", ModelPrecision::F32, {}});
         set_log_handler(previous);
         QVERIFY(runner);
         QVERIFY(!runner->metadata().present);
@@ -150,7 +150,7 @@ class TestModel : public QObject {
         // A metadata file beside it takes over.
         const fs::path meta = fs::path(dir.path().toStdString()) / "meta.json";
         std::ofstream(meta) << R"({"input_size": 32, "resize": "plain"})";
-        auto with_file = ModelRunner::load(path, {"cpu", Precision::F32, meta});
+        auto with_file = ModelRunner::load(path, {"cpu", ModelPrecision::F32, meta});
         QVERIFY(with_file);
         QCOMPARE(with_file->metadata().preprocess.policy, ResizePolicy::Plain);
         QCOMPARE(with_file->metadata().preprocess.width, 32);
@@ -172,7 +172,7 @@ class TestModel : public QObject {
         // The ViT-like model only takes 16x16 inputs.
         taxoscope::test::save_model(taxoscope::test::tiny_vit(), root / "vit.pt",
                                     R"({"input_size": 20})");
-        auto size = ModelRunner::load(root / "vit.pt", {"cpu", Precision::F32, {}});
+        auto size = ModelRunner::load(root / "vit.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY(!size);
         QVERIFY2(size.error().message.find("forward failed on a [1, 3, 20, 20] input") !=
                      std::string::npos,
@@ -180,14 +180,14 @@ class TestModel : public QObject {
 
         taxoscope::test::save_model(scripted("Str", "def forward(self, x):\n    return 'hello'\n"),
                                     root / "str.pt");
-        auto str = ModelRunner::load(root / "str.pt", {"cpu", Precision::F32, {}});
+        auto str = ModelRunner::load(root / "str.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY(!str);
         QVERIFY(str.error().message.find("expected Dict[str, Tensor]") != std::string::npos);
 
         taxoscope::test::save_model(
             scripted("Five", "def forward(self, x):\n    return x.unsqueeze(0)\n"),
             root / "five.pt", R"({"input_size": 4})");
-        QVERIFY(ModelRunner::load(root / "five.pt", {"cpu", Precision::F32, {}})
+        QVERIFY(ModelRunner::load(root / "five.pt", {"cpu", ModelPrecision::F32, {}})
                     .error()
                     .message.find("5 dimensions") != std::string::npos);
 
@@ -196,12 +196,13 @@ class TestModel : public QObject {
             root / "meta.pt", R"({"mean": [0.5]})");
         QVERIFY(ModelRunner::load(root / "meta.pt").error().message.find("3 values") !=
                 std::string::npos);
-        QVERIFY(!ModelRunner::load(root / "five.pt", {"tpu", Precision::F32, {}}));
-        QVERIFY(!ModelRunner::load(root / "five.pt", {"cpu", Precision::F16, {}}));
+        QVERIFY(!ModelRunner::load(root / "five.pt", {"tpu", ModelPrecision::F32, {}}));
+        QVERIFY(!ModelRunner::load(root / "five.pt", {"cpu", ModelPrecision::F16, {}}));
         if (!torch::cuda::is_available()) {
-            QCOMPARE(
-                ModelRunner::load(root / "five.pt", {"cuda:0", Precision::F32, {}}).error().code,
-                ErrorCode::Unsupported);
+            QCOMPARE(ModelRunner::load(root / "five.pt", {"cuda:0", ModelPrecision::F32, {}})
+                         .error()
+                         .code,
+                     ErrorCode::Unsupported);
         }
     }
 
@@ -214,8 +215,8 @@ class TestModel : public QObject {
         const fs::path meta = fs::path(dir.path().toStdString()) / "meta.json";
         std::ofstream(meta) << R"({"input_size": 224, "resize_shorter": 256,
                                    "mean": [0, 0, 0], "std": [1, 1, 1]})";
-        auto runner =
-            ModelRunner::load(real / "mobilenet_v2_imagenet.pt", {"cpu", Precision::F32, meta});
+        auto runner = ModelRunner::load(real / "mobilenet_v2_imagenet.pt",
+                                        {"cpu", ModelPrecision::F32, meta});
         QVERIFY2(runner, runner.error().message.c_str());
         auto layers = select_layers(runner->layers(), {"logits", "block12"}, "mobilenet");
         QVERIFY2(layers, layers.error().message.c_str());
