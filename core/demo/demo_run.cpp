@@ -7,8 +7,8 @@
 
 #include "core/demo/demo_analysis_stage.h"
 #include "core/demo/demo_dataset.h"
+#include "core/demo/demo_sae_stage.h"
 #include "core/model/extraction.h"
-#include "core/sae/sae_trainer.h"
 #include "core/store/atomic_file.h"
 #include "core/store/workspace.h"
 #include "core/util/threads.h"
@@ -30,7 +30,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-bool exists(const fs::path& path) {
+bool path_exists(const fs::path& path) {
     std::error_code ec;
     return fs::exists(path, ec);
 }
@@ -84,13 +84,13 @@ Result<nlohmann::json> claim_folder(const DemoOptions& options) {
                                {"kind", kRecordKind},
                                {"seed", options.seed},
                                {"quick", options.quick}};
-    if (exists(out)) {
+    if (path_exists(out)) {
         if (!fs::is_directory(out, ec)) {
             return fail(ErrorCode::InvalidArgument,
                         out.string() + " exists and is not a folder; nothing was changed");
         }
         const auto record_file = out / kDemoRecordFile;
-        if (exists(record_file)) {
+        if (path_exists(record_file)) {
             auto record = read_json_file(record_file);
             if (!record) {
                 return fail(record.error());
@@ -135,7 +135,7 @@ Result<void> model_stage(Run& run, const FashionMnistSplit& train, const Fashion
     const auto model_file = run.path(kModelFile);
     const auto training_file = run.path(kTrainingFile);
     run.result.model_file = model_file;
-    if (exists(model_file) && exists(training_file)) {
+    if (path_exists(model_file) && path_exists(training_file)) {
         auto training = read_json_file(training_file);
         if (!training) {
             return fail(training.error());
@@ -195,7 +195,7 @@ Result<void> move_staged_workspace(const fs::path& staging, const fs::path& out)
     }
     entries.push_back(staging / "workspace.json");
     for (const auto& entry : entries) {
-        if (exists(entry)) {
+        if (path_exists(entry)) {
             if (auto moved = rename_durably(entry, out / entry.filename()); !moved) {
                 return fail(moved.error());
             }
@@ -208,14 +208,20 @@ Result<void> move_staged_workspace(const fs::path& staging, const fs::path& out)
 Result<void> extract_stage(Run& run, std::shared_ptr<const FashionMnistSplit> train,
                            std::shared_ptr<const FashionMnistSplit> test) {
     const WorkspacePaths paths(run.options.out);
-    if (exists(paths.manifest())) {
+    if (path_exists(paths.manifest())) {
         run.stage_skipped("extract", "activations already extracted");
         return {};
     }
     const auto staging = run.path(kStagingDir);
     const auto start = std::chrono::steady_clock::now();
     int64_t images = 0;
-    if (!exists(staging / "workspace.json")) {
+    // Killed before extraction wrote its progress record: the folder holds nothing to resume.
+    if (path_exists(staging) && !path_exists(staging / "workspace.json") &&
+        !path_exists(WorkspacePaths(staging).extract_progress())) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+    }
+    if (!path_exists(staging / "workspace.json")) {
         auto dataset = make_demo_dataset(std::move(train), run.plan.extract_train_images,
                                          std::move(test), run.plan.extract_test_images);
         ExtractOptions extract;
@@ -240,26 +246,21 @@ Result<void> extract_stage(Run& run, std::shared_ptr<const FashionMnistSplit> tr
 }
 
 Result<void> sae_stage(Run& run) {
-    const WorkspacePaths paths(run.options.out);
+    auto workspace = Workspace::open(run.options.out);
+    if (!workspace) {
+        return fail(workspace.error());
+    }
     for (const auto& layer : demo_vit_block_layers(run.plan.training.shape)) {
-        const std::string stage = "sae " + layer;
-        const bool interrupted = exists(paths.sae_dir(layer) / kTrainingCheckpointFile);
-        if (exists(paths.sae_config(layer)) && !interrupted) {
-            run.stage_skipped(stage, "SAE already trained");
+        auto outcome =
+            run_demo_sae_stage(*workspace, layer, run.plan.sae, run.progress, run.cancel);
+        if (!outcome) {
+            return fail(outcome.error());
+        }
+        if (!outcome->ran) {
+            run.stage_skipped(outcome->stage, outcome->note);
             continue;
         }
-        const auto start = std::chrono::steady_clock::now();
-        auto report = train_sae(paths.activations(layer), paths.sae_dir(layer), run.plan.sae,
-                                interrupted, layer, run.progress, run.cancel);
-        if (!report) {
-            return fail(report.error().with_context("layer " + layer));
-        }
-        run.stage_ran(stage, seconds_since(start),
-                      {{"heldout_fvu", report->heldout_fvu},
-                       {"heldout_l0", report->heldout_l0},
-                       {"dead_fraction", report->dead_fraction},
-                       {"d_sae", report->d_sae},
-                       {"steps", report->steps}});
+        run.stage_ran(outcome->stage, outcome->seconds, outcome->details);
         if (auto saved = run.save_record(); !saved) {
             return fail(saved.error());
         }
@@ -269,7 +270,7 @@ Result<void> sae_stage(Run& run) {
 
 Result<void> analysis_stage(Run& run) {
     const WorkspacePaths paths(run.options.out);
-    if (exists(paths.analysis_summary())) {
+    if (path_exists(paths.analysis_summary())) {
         run.result.analysis_done = true;
         run.stage_skipped("analysis", "analysis already written");
         return {};
@@ -321,19 +322,15 @@ DemoPlan make_demo_plan(bool quick, uint64_t seed) {
     DemoPlan plan;
     plan.training.seed = seed;
     plan.sae.seed = seed;
-    plan.sae.architecture = Activation::ReLU;
-    plan.sae.expansion = 8;
-    plan.sae.b_dec_init = DecoderBiasInit::GeometricMedian;
     plan.extract_batch = 256;
     if (quick) {
-        plan.training.train_images = 2048;
-        plan.training.test_images = 1000;
+        plan.training.train_images = 1024;
+        plan.training.test_images = 500;
         plan.training.epochs = 2;
         plan.extract_train_images = 300;
         plan.extract_test_images = 200;
         plan.sae.steps = 150;
         plan.sae.batch = 128;
-        plan.sae.l1_coefficient = 1.0;
         plan.sae.log_every = 50;
         plan.sae.checkpoint_every = 50;
     } else {
@@ -344,7 +341,6 @@ DemoPlan make_demo_plan(bool quick, uint64_t seed) {
         plan.extract_test_images = 10000;
         plan.sae.steps = 3000;
         plan.sae.batch = 1024;
-        plan.sae.l1_coefficient = 1.0;
         plan.sae.log_every = 100;
         plan.sae.checkpoint_every = 500;
     }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/demo/demo_sae_stage.h"
 #include "core/demo/demo_vit.h"
-#include "core/sae/sae_training_options.h"
 #include "core/util/cancel.h"
 #include "core/util/error.h"
 #include "core/util/progress.h"
@@ -29,7 +29,7 @@ struct DemoPlan {
     int64_t extract_train_images = 0;  // the first N train images, then...
     int64_t extract_test_images = 0;   // ...the first M test images
     int64_t extract_batch = 0;
-    SaeTrainingOptions sae;
+    DemoSaePlan sae;
 };
 DemoPlan make_demo_plan(bool quick, uint64_t seed);
 
