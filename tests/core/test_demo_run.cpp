@@ -10,6 +10,7 @@
 
 #include "core/demo/demo_run.h"
 #include "core/sae/sae_io.h"
+#include "core/sae/sae_trainer.h"
 #include "core/store/atomic_file.h"
 #include "core/store/workspace.h"
 #include "core/util/threads.h"

@@ -48,7 +48,8 @@ torch::Tensor extract_all(ModelRunner& runner, const torch::Tensor& x, size_t la
     if (!rows) {
         return {};
     }
-    return torch::from_blob(rows->at(0).data(), {x.size(0), -1}, torch::kFloat).clone();
+    const auto width = static_cast<int64_t>(rows->at(0).size()) / x.size(0);
+    return torch::from_blob(rows->at(0).data(), {x.size(0), width}, torch::kFloat).clone();
 }
 
 }  // namespace
