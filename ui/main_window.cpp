@@ -18,7 +18,9 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QProgressBar>
 #include <QSaveFile>

@@ -1,12 +1,34 @@
 #include "core/demo/demo_analysis_stage.h"
 
+#include "core/analysis/workspace_analysis.h"
+
 namespace taxoscope::core {
 
-Result<void> run_analysis_stage(const Workspace& workspace, uint64_t /*seed*/,
-                                ProgressSink& /*progress*/, const CancelToken& /*cancel*/) {
-    return fail(ErrorCode::Unsupported, "the analysis engine is not part of this build, so " +
-                                            workspace.paths().analysis_summary().string() +
-                                            " was not written");
+Result<void> run_analysis_stage(const Workspace& workspace, uint64_t seed, ProgressSink& progress,
+                                const CancelToken& cancel) {
+    // The same calls `taxoscope-cli analyze` makes; layers already analysed are skipped there.
+    auto taxonomy = workspace_taxonomy(workspace, {}, progress, cancel);
+    if (!taxonomy) {
+        return fail(taxonomy.error());
+    }
+    auto labels = workspace_labels(workspace, *taxonomy);
+    if (!labels) {
+        return fail(labels.error());
+    }
+    AnalysisOptions options;
+    options.seed = seed;
+    options.probe.seed = seed;
+    for (const std::string& layer : workspace.layer_names()) {
+        if (!std::filesystem::exists(workspace.paths().sae_dir(layer))) {
+            continue;
+        }
+        auto outcome = analyze_workspace_layer(workspace, layer, *taxonomy, *labels, options, false,
+                                               progress, cancel);
+        if (!outcome) {
+            return fail(outcome.error().with_context("analysing layer " + layer));
+        }
+    }
+    return {};
 }
 
 }  // namespace taxoscope::core

@@ -269,12 +269,8 @@ Result<void> sae_stage(Run& run) {
 }
 
 Result<void> analysis_stage(Run& run) {
-    const WorkspacePaths paths(run.options.out);
-    if (path_exists(paths.analysis_summary())) {
-        run.result.analysis_done = true;
-        run.stage_skipped("analysis", "analysis already written");
-        return {};
-    }
+    // No shortcut on an existing summary.json: it grows layer by layer, and analysis itself skips
+    // the layers that are already up to date.
     auto workspace = Workspace::open(run.options.out);
     if (!workspace) {
         return fail(workspace.error());

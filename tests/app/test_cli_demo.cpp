@@ -105,7 +105,7 @@ class TestCliDemo : public QObject {
         // The model loads through the runner, and its class token after block 4 for test image 0
         // is row 300 of activations/block4.npy.
         auto runner =
-            ModelRunner::load(demo_ / "model" / "fashion_vit.pt", {"cpu", Precision::F32, {}});
+            ModelRunner::load(demo_ / "model" / "fashion_vit.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(runner, runner ? "" : runner.error().message.c_str());
         QCOMPARE(runner->layers().size(), size_t(6));
         auto test = load_fashion_mnist_split("test");

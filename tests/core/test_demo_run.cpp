@@ -70,9 +70,14 @@ class TestDemoRun : public QObject {
         auto result = run_demo(quick(demo_), progress, CancelToken());
         QVERIFY2(result, result ? "" : result.error().message.c_str());
         QVERIFY(result->model_test_acc > 0.2);
-        QVERIFY(!result->analysis_done);  // the analysis engine is not in this build
+        QVERIFY(result->analysis_done);
         auto ws = Workspace::open(demo_);
         QVERIFY2(ws, ws ? "" : ws.error().message.c_str());
+        for (const std::string& layer : ws->layer_names()) {
+            QVERIFY2(std::filesystem::exists(ws->paths().analysis(layer)), layer.c_str());
+        }
+        QVERIFY(std::filesystem::exists(ws->paths().analysis_summary()));
+        QVERIFY(std::filesystem::exists(ws->paths().taxonomy()));
         QCOMPARE(ws->layer_names(),
                  (std::vector<std::string>{"block1", "block2", "block3", "block4"}));
         QCOMPARE(ws->manifest().image_count, int64_t(500));

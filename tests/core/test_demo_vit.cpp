@@ -67,7 +67,7 @@ class TestDemoVit : public QObject {
             {"taxoscope.json", model_metadata_to_json(demo_vit_metadata(shape))}};
         script_demo_vit(*model).save(path.string(), extra);
 
-        auto runner = ModelRunner::load(path, {"cpu", Precision::F32, {}});
+        auto runner = ModelRunner::load(path, {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(runner, runner.error().message.c_str());
         const auto& meta = runner->metadata();
         QVERIFY(meta.present);
@@ -116,8 +116,8 @@ class TestDemoVit : public QObject {
         QVERIFY2(second, second.error().message.c_str());
         QCOMPARE(second->test_accuracy, first->test_accuracy);
 
-        auto a = ModelRunner::load(root / "a" / "m.pt", {"cpu", Precision::F32, {}});
-        auto b = ModelRunner::load(root / "b" / "m.pt", {"cpu", Precision::F32, {}});
+        auto a = ModelRunner::load(root / "a" / "m.pt", {"cpu", ModelPrecision::F32, {}});
+        auto b = ModelRunner::load(root / "b" / "m.pt", {"cpu", ModelPrecision::F32, {}});
         QVERIFY2(a && b, "both saved models load");
         const torch::Tensor x = torch::randn({4, 3, 28, 28});
         QVERIFY(torch::equal(extract_all(*a, x, 5), extract_all(*b, x, 5)));

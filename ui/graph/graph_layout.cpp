@@ -109,7 +109,7 @@ core::Result<GraphLayout> layout_with_dot(const LayoutRequest& request) {
         const splines* spline = ED_spl(edges[e]);
         if (spline != nullptr && spline->size > 0) {
             const bezier& curve = spline->list[0];
-            for (size_t p = 0; p < curve.size; ++p) {
+            for (size_t p = 0; p < size_t(curve.size); ++p) {
                 placed.bezier.push_back(flip(curve.list[p]));
             }
             if (curve.eflag != 0) {
