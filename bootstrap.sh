@@ -89,11 +89,12 @@ run_demo() {
     local workspace=${TAXOSCOPE_DEMO_DIR:-$root/demo-workspace}
     local args=()
     current_step="demo workspace"
-    if [ -f "$workspace/workspace.json" ]; then
-        args=("$workspace")
-    elif cli_has_command demo; then
-        say "building the demo workspace in $workspace (Fashion-MNIST + WordNet, a few minutes)"
+    if cli_has_command demo; then
+        # Finished stages are skipped, so a complete demo costs nothing and a broken-off one resumes.
+        say "building the demo workspace in $workspace (Fashion-MNIST + WordNet; skipped when complete)"
         "$build_dir/app/taxoscope-cli" demo --out "$workspace" || fail "taxoscope-cli demo failed"
+        args=("$workspace")
+    elif [ -f "$workspace/workspace.json" ]; then
         args=("$workspace")
     else
         say "this build has no demo workspace yet: the app opens empty and explains how to open or create one"

@@ -346,7 +346,12 @@ Result<void> update_analysis_summary(const std::filesystem::path& path, const La
     }
     const json out = {
         {"format", kAnalysisSummaryFormat}, {"version", kAnalysisVersion}, {"layers", layers}};
-    return write_file_atomic(path, out.dump(2) + "\n");
+    const std::string text = out.dump(2) + "\n";
+    // Unchanged content is not rewritten, so a rerun that skips every layer touches no file.
+    if (auto existing = read_text_file(path); existing && *existing == text) {
+        return {};
+    }
+    return write_file_atomic(path, text);
 }
 
 }  // namespace taxoscope::core

@@ -4,7 +4,7 @@
 
 namespace taxoscope::core {
 
-Result<void> run_analysis_stage(const Workspace& workspace, uint64_t seed, ProgressSink& progress,
+Result<bool> run_analysis_stage(const Workspace& workspace, uint64_t seed, ProgressSink& progress,
                                 const CancelToken& cancel) {
     // The same calls `taxoscope-cli analyze` makes; layers already analysed are skipped there.
     auto taxonomy = workspace_taxonomy(workspace, {}, progress, cancel);
@@ -18,6 +18,7 @@ Result<void> run_analysis_stage(const Workspace& workspace, uint64_t seed, Progr
     AnalysisOptions options;
     options.seed = seed;
     options.probe.seed = seed;
+    bool analysed = false;
     for (const std::string& layer : workspace.layer_names()) {
         if (!std::filesystem::exists(workspace.paths().sae_dir(layer))) {
             continue;
@@ -27,8 +28,9 @@ Result<void> run_analysis_stage(const Workspace& workspace, uint64_t seed, Progr
         if (!outcome) {
             return fail(outcome.error().with_context("analysing layer " + layer));
         }
+        analysed = analysed || !outcome->skipped;
     }
-    return {};
+    return analysed;
 }
 
 }  // namespace taxoscope::core

@@ -10,9 +10,9 @@ namespace taxoscope::core {
 
 // Must write analysis/<layer>.safetensors and analysis/summary.json for every layer that has an
 // SAE, through the same core call that `taxoscope-cli analyze` makes, with the demo's seed for the
-// shuffled-label baseline. Until the analysis engine is part of this build it returns
-// ErrorCode::Unsupported, which run_demo() reports as a skipped stage (not as a failure).
-Result<void> run_analysis_stage(const Workspace& workspace, uint64_t seed, ProgressSink& progress,
+// shuffled-label baseline.
+// Returns whether any layer was analysed (false: every layer was already up to date).
+Result<bool> run_analysis_stage(const Workspace& workspace, uint64_t seed, ProgressSink& progress,
                                 const CancelToken& cancel);
 
 }  // namespace taxoscope::core

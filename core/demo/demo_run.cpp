@@ -278,14 +278,14 @@ Result<void> analysis_stage(Run& run) {
     const auto start = std::chrono::steady_clock::now();
     auto analysed = run_analysis_stage(*workspace, run.options.seed, run.progress, run.cancel);
     if (!analysed) {
-        if (analysed.error().code != ErrorCode::Unsupported) {
-            return fail(analysed.error());
-        }
-        run.stage_skipped("analysis", analysed.error().message);
-        return {};
+        return fail(analysed.error());
     }
     run.result.analysis_done = true;
-    run.stage_ran("analysis", seconds_since(start));
+    if (*analysed) {
+        run.stage_ran("analysis", seconds_since(start));
+    } else {
+        run.stage_skipped("analysis", "every layer already analysed");
+    }
     return {};
 }
 

@@ -6,8 +6,11 @@
 #include <QComboBox>
 #include <QFile>
 #include <QListView>
+#include <QListWidget>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -170,13 +173,19 @@ void TestExplorer::heatmap_click_changes_the_layer() {
     ui::AlignmentHeatmap* heatmap = explorer->heatmap();
     QVERIFY(heatmap->height_count() >= 2);
     // Only one layer here: clicking its cell keeps layer 0 selected and reports the height.
-    QSignalSpy clicked(heatmap, &ui::AlignmentHeatmap::cell_clicked);
-    heatmap->resize(500, 400);
+    // Bring the heatmap's tab to the front so it is laid out and receives the click.
+    auto* tabs = explorer->findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    tabs->setCurrentIndex(1);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCoreApplication::processEvents();
     heatmap->replot();
+    QSignalSpy clicked(heatmap, &ui::AlignmentHeatmap::cell_clicked);
     QTest::mouseClick(heatmap, Qt::LeftButton, {}, heatmap->cell_centre(0, 1));
     QCOMPARE(clicked.count(), 1);
     QCOMPARE(explorer->current_layer(), 0);
     QCOMPARE(explorer->layer_selector()->currentIndex(), 0);
+    QVERIFY(explorer->height_nodes()->count() > 0);  // that height's nodes are listed
 }
 
 void TestExplorer::exports_write_valid_files() {

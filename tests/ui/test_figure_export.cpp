@@ -111,7 +111,7 @@ void TestFigureExport::refusals_leave_no_file() {
         write_figure(profile_figure(), dir.filePath("missing/x.svg"), 96, provenance());
     QVERIFY(!no_folder.has_value());
     QCOMPARE(no_folder.error().code, taxoscope::core::ErrorCode::Io);
-    QVERIFY(!write_figure(Figure{}, dir.filePath("empty.png"), 96, {}).has_value());
+    QVERIFY(!write_figure(Figure(), dir.filePath("empty.png"), 96, {}).has_value());
 }
 
 QTEST_MAIN(TestFigureExport)
