@@ -129,6 +129,8 @@ ExplorerWidget::ExplorerWidget(QWidget* parent) : QWidget(parent) {
     columns->setStretchFactor(0, 2);
     columns->setStretchFactor(1, 3);
     columns->setStretchFactor(2, 3);
+    // Room for the tree's name, counts and layer strip without a scroll bar at 1280 px.
+    columns->setSizes({420, 480, 460});
 
     auto* top = new QHBoxLayout;
     auto* layer_label = new QLabel(tr("&Layer:"), this);
@@ -172,7 +174,12 @@ QWidget* ExplorerWidget::build_tree_panel() {
     strip_delegate_ = new LayerStripDelegate(TaxonomyTreeModel::LayerF1Role, this);
     tree_->setItemDelegateForColumn(TaxonomyTreeModel::AlignmentColumn, strip_delegate_);
     tree_->header()->setStretchLastSection(false);
-    tree_->header()->setSectionResizeMode(TaxonomyTreeModel::NameColumn, QHeaderView::Stretch);
+    tree_->header()->setSectionResizeMode(TaxonomyTreeModel::NameColumn, QHeaderView::Interactive);
+    tree_->header()->resizeSection(TaxonomyTreeModel::NameColumn, 210);
+    tree_->header()->setSectionResizeMode(TaxonomyTreeModel::ClassesColumn,
+                                          QHeaderView::ResizeToContents);
+    tree_->header()->setSectionResizeMode(TaxonomyTreeModel::ImagesColumn,
+                                          QHeaderView::ResizeToContents);
     tree_->setToolTip(tr("The taxonomy; select a node to list its aligned features"));
     connect(tree_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &ExplorerWidget::tree_selection_changed);

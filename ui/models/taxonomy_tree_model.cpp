@@ -299,7 +299,9 @@ QVariant TaxonomyTreeModel::data(const QModelIndex& index, int role) const {
         case Qt::DisplayRole:
             switch (index.column()) {
                 case NameColumn:
-                    return multi_parent ? qstring(info.name) + QStringLiteral(" ⧉")
+                    return multi_parent ? QStringLiteral("%1 (×%2)")
+                                              .arg(qstring(info.name))
+                                              .arg(taxonomy_->parents(node).size())
                                         : qstring(info.name);
                 case IdColumn:
                     return qstring(info.id);
@@ -356,7 +358,7 @@ QVariant TaxonomyTreeModel::headerData(int section, Qt::Orientation orientation,
     if (role == Qt::ToolTipRole) {
         switch (section) {
             case NameColumn:
-                return tr("Taxonomy node; ⧉ marks a node with several parents, shown under each");
+                return tr("Taxonomy node; (×N) marks a node with N parents, shown under each");
             case ClassesColumn:
                 return tr("Dataset classes under the node");
             case ImagesColumn:

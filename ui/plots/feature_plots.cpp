@@ -63,11 +63,10 @@ ClassDistributionPlot::ClassDistributionPlot(QWidget* parent) : QCustomPlot(pare
     inside_->setPen(Qt::NoPen);
     outside_->setBrush(QColor(214, 39, 40, 190));
     outside_->setPen(Qt::NoPen);
-    xAxis->setLabel(tr("firing rate within the class"));
+    xAxis->setLabel(tr("firing rate within the class (green: under the LCH)"));
     xAxis->setRange(0.0, 1.0);
     yAxis->setRangeReversed(true);
-    legend->setVisible(true);
-    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    // No legend: it would cover the bars; the axis label says what the colours mean.
     setToolTip(tr("Share of each class's images on which the feature fires"));
 }
 
