@@ -30,6 +30,7 @@
 #include "ui/explorer/explorer_widget.h"
 #include "ui/explorer/workspace_session.h"
 #include "ui/export/figure_writer.h"
+#include "ui/inspector/inspector_window.h"
 #include "ui/tasks/background_task.h"
 #include "ui/workspace_check.h"
 
@@ -98,6 +99,14 @@ void MainWindow::build_menus() {
     recent_menu_ = file->addMenu(tr("Open &Recent"));
     recent_menu_->setObjectName(QStringLiteral("menuRecent"));
     refresh_recent_menu();
+    file->addSeparator();
+    inspect_action_ = file->addAction(tr("&Inspect Image..."), this, &MainWindow::inspect_image);
+    inspect_action_->setObjectName(QStringLiteral("actionInspectImage"));
+    inspect_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    inspect_action_->setStatusTip(
+        tr("Run one image through the model and SAEs: the features that fire in every layer and "
+           "their heatmaps"));
+    inspect_action_->setEnabled(false);
     file->addSeparator();
     QMenu* export_menu = file->addMenu(tr("&Export Figure"));
     export_menu->setObjectName(QStringLiteral("menuExport"));
@@ -184,6 +193,10 @@ bool MainWindow::open_workspace(const QString& folder) {
     setWindowTitle(QStringLiteral("%1 - taxoscope").arg(QDir(workspace_folder_).dirName()));
     statusBar()->showMessage(tr("Loading %1…").arg(workspace_folder_));
     remember_recent(workspace_folder_);
+    inspect_action_->setEnabled(true);
+    if (inspector_ != nullptr) {
+        inspector_->set_workspace(workspace_folder_);
+    }
     Q_EMIT workspace_opened(workspace_folder_);
 
     load_token_ = core::CancelToken();
@@ -325,10 +338,54 @@ void MainWindow::show_about() {
     dialog->open();
 }
 
+InspectorWindow* MainWindow::show_inspector() {
+    if (inspector_ == nullptr) {
+        inspector_ = new InspectorWindow(this);
+        connect(inspector_, &InspectorWindow::feature_requested, this,
+                &MainWindow::show_feature_in_explorer);
+    }
+    inspector_->set_workspace(workspace_folder_);
+    inspector_->show();
+    inspector_->raise();
+    inspector_->activateWindow();
+    return inspector_;
+}
+
+void MainWindow::inspect_image() {
+    if (workspace_folder_.isEmpty()) {
+        return;
+    }
+    show_inspector()->choose_image();
+}
+
+void MainWindow::show_feature_in_explorer(const QString& layer, int feature) {
+    if (!explorer_->session()) {
+        statusBar()->showMessage(
+            tr("The explorer has no analysed workspace to show %1 feature %2 in")
+                .arg(layer)
+                .arg(feature),
+            8000);
+        return;
+    }
+    if (!explorer_->go_to_feature(layer, feature)) {
+        statusBar()->showMessage(
+            tr("Layer %1 is not analysed: run taxoscope-cli analyze to explore its features")
+                .arg(layer),
+            8000);
+        return;
+    }
+    raise();
+    activateWindow();
+    statusBar()->showMessage(tr("Showing %1 feature %2").arg(layer).arg(feature), 8000);
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
     // A load still running stops at its next check; wait so it never reports to a dead window.
     cancel_loading();
     load_watcher_.waitForFinished();
+    if (inspector_ != nullptr) {
+        inspector_->close();
+    }
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
@@ -337,16 +394,23 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     const auto urls = event->mimeData()->urls();
+    // A folder opens as a workspace; with one open, an image file goes to the inspector.
     if (urls.size() == 1 && urls.front().isLocalFile() &&
-        QFileInfo(urls.front().toLocalFile()).isDir()) {
+        (QFileInfo(urls.front().toLocalFile()).isDir() || !workspace_folder_.isEmpty())) {
         event->acceptProposedAction();
     }
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
     const auto urls = event->mimeData()->urls();
-    if (!urls.isEmpty()) {
-        open_workspace(urls.front().toLocalFile());
+    if (urls.isEmpty()) {
+        return;
+    }
+    const QString path = urls.front().toLocalFile();
+    if (QFileInfo(path).isDir()) {
+        open_workspace(path);
+    } else if (!workspace_folder_.isEmpty()) {
+        show_inspector()->inspect_file(path);
     }
 }
 

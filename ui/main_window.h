@@ -20,6 +20,7 @@ class QToolButton;
 namespace taxoscope::ui {
 
 class ExplorerWidget;
+class InspectorWindow;
 class WorkspaceSession;
 
 class MainWindow : public QMainWindow {
@@ -36,6 +37,10 @@ class MainWindow : public QMainWindow {
     bool wait_until_loaded(int timeout_ms = 60000);
     bool is_loading() const { return load_watcher_.isRunning(); }
     ExplorerWidget* explorer() const { return explorer_; }
+    // The image inspector (File → Inspect Image, Ctrl+I); nullptr until first shown.
+    InspectorWindow* inspector() const { return inspector_; }
+    // Creates the inspector for the open workspace if needed, shows and raises it.
+    InspectorWindow* show_inspector();
     QString workspace_folder() const { return workspace_folder_; }
     // Why the last open_workspace() failed; empty after a success.
     QString last_error() const { return last_error_; }
@@ -64,9 +69,13 @@ class MainWindow : public QMainWindow {
     void remember_recent(const QString& folder);
     void refresh_recent_menu();
     void show_about();
+    void inspect_image();
+    void show_feature_in_explorer(const QString& layer, int feature);
 
     QStackedWidget* pages_ = nullptr;
     ExplorerWidget* explorer_ = nullptr;
+    InspectorWindow* inspector_ = nullptr;
+    QAction* inspect_action_ = nullptr;
     QProgressBar* load_progress_ = nullptr;
     QToolButton* load_cancel_ = nullptr;
     QFutureWatcher<SessionResult> load_watcher_;

@@ -1,11 +1,15 @@
 #include "app/gui/headless.h"
 
+#include <QComboBox>
 #include <QCoreApplication>
+#include <QFileInfo>
+#include <QImage>
 #include <QTextStream>
 
 #include "core/taxonomy/taxonomy.h"
 #include "ui/explorer/explorer_widget.h"
 #include "ui/explorer/workspace_session.h"
+#include "ui/inspector/inspector_window.h"
 #include "ui/main_window.h"
 
 namespace taxoscope::app {
@@ -165,6 +169,41 @@ int select_for_screenshot(ui::MainWindow& window, const QString& node, const QSt
     for (int i = 0; i < 50; ++i) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     }
+    return 0;
+}
+
+int inspect_screenshot(ui::MainWindow& window, const QString& image, const QString& layer,
+                       const QString& out) {
+    // The session loads alongside (the explorer's "go to feature" needs it); the inspector
+    // itself only needs the workspace's model and SAEs.
+    window.wait_until_loaded();
+    if (window.workspace_folder().isEmpty()) {
+        err() << "taxoscope: --inspect needs a workspace folder" << Qt::endl;
+        return 2;
+    }
+    ui::InspectorWindow& inspector = *window.show_inspector();
+    inspector.resize(1280, 760);
+    if (!inspector.inspect_file(image) || !inspector.wait_until_done()) {
+        err() << "taxoscope: " << inspector.last_error() << Qt::endl;
+        return 1;
+    }
+    if (!layer.isEmpty() && !inspector.select_layer(layer)) {
+        QStringList names;
+        for (int i = 0; i < inspector.layer_selector()->count(); ++i) {
+            names << inspector.layer_selector()->itemData(i).toString();
+        }
+        err() << "taxoscope: no inspected layer '" << layer << "'; layers: " << names.join(", ")
+              << Qt::endl;
+        return 2;
+    }
+    inspector.select_feature_row(0);
+    settle();
+    const QImage shot = inspector.grab().toImage();
+    if (shot.isNull() || !shot.save(out, "PNG")) {
+        err() << "taxoscope: cannot write screenshot to " << out << Qt::endl;
+        return 1;
+    }
+    QTextStream(stdout) << QFileInfo(out).absoluteFilePath() << Qt::endl;
     return 0;
 }
 

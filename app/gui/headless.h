@@ -18,4 +18,11 @@ int export_figure(ui::MainWindow& window, const QString& spec, const QString& ou
 // Selects a node (wnid or name) and/or a feature ("LAYER:J") before a screenshot; empty = none.
 int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature);
 
+// `--inspect IMAGE [--layer L] --screenshot FILE`: opens the inspector on the image, waits for
+// the inspection, selects the layer (default: the deepest with maps) and its first top feature,
+// and saves the inspector window as a PNG (path printed). 1 when the inspection fails, 2 for an
+// unknown layer.
+int inspect_screenshot(ui::MainWindow& window, const QString& image, const QString& layer,
+                       const QString& out);
+
 }  // namespace taxoscope::app

@@ -13,6 +13,7 @@
 #include "app/gui/headless.h"
 #include "core/util/threads.h"
 #include "core/util/version.h"
+#include "ui/inspector/inspector_window.h"
 #include "ui/main_window.h"
 
 namespace {
@@ -36,8 +37,12 @@ int save_screenshot(taxoscope::ui::MainWindow& window, const QString& path) {
 
 int main(int argc, char** argv) {
     // Figure export never shows a window: render offscreen unless a platform was chosen.
+    // So does a screenshot where no display is available.
+    const bool no_display =
+        std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr;
     for (int i = 1; i < argc; ++i) {
-        if (std::strncmp(argv[i], "--export-figure", 15) == 0 &&
+        if ((std::strncmp(argv[i], "--export-figure", 15) == 0 ||
+             (no_display && std::strncmp(argv[i], "--screenshot", 12) == 0)) &&
             std::getenv("QT_QPA_PLATFORM") == nullptr) {
             setenv("QT_QPA_PLATFORM", "offscreen", 1);
         }
@@ -77,7 +82,16 @@ int main(int argc, char** argv) {
     QCommandLineOption select_feature(QStringLiteral("select-feature"),
                                       QStringLiteral("Select a feature (LAYER:J) first."),
                                       QStringLiteral("LAYER:J"));
-    parser.addOptions({export_figure, out, dpi, select_node, select_feature});
+    QCommandLineOption inspect(
+        QStringLiteral("inspect"),
+        QStringLiteral("Open the image inspector on IMAGE (with --screenshot: save the inspector "
+                       "with the first top feature mapped, and exit)."),
+        QStringLiteral("IMAGE"));
+    QCommandLineOption inspect_layer(QStringLiteral("layer"),
+                                     QStringLiteral("The layer --inspect shows first."),
+                                     QStringLiteral("L"));
+    parser.addOptions(
+        {export_figure, out, dpi, select_node, select_feature, inspect, inspect_layer});
     parser.process(app);
     // Inference and analysis run in background tasks; let them use every core.
     taxoscope::core::apply_thread_count(0);
@@ -103,6 +117,32 @@ int main(int argc, char** argv) {
         window.show();  // offscreen: lays out every widget at a real size, shows nothing
         return taxoscope::app::export_figure(window, parser.value(export_figure), parser.value(out),
                                              dpi_value);
+    }
+    if (parser.isSet(inspect)) {
+        if (positional.isEmpty()) {
+            QTextStream(stderr) << "taxoscope: --inspect needs a workspace folder" << Qt::endl;
+            return 2;
+        }
+        if (parser.isSet(screenshot)) {
+            return taxoscope::app::inspect_screenshot(window, parser.value(inspect),
+                                                      parser.value(inspect_layer),
+                                                      parser.value(screenshot));
+        }
+        window.show();
+        taxoscope::ui::InspectorWindow* inspector = window.show_inspector();
+        inspector->inspect_file(parser.value(inspect));
+        if (parser.isSet(inspect_layer)) {
+            const QString layer = parser.value(inspect_layer);
+            QObject::connect(
+                inspector, &taxoscope::ui::InspectorWindow::inspection_finished, inspector,
+                [inspector, layer](bool ok) {
+                    if (ok) {
+                        inspector->select_layer(layer);
+                    }
+                },
+                Qt::SingleShotConnection);
+        }
+        return QApplication::exec();
     }
     if (parser.isSet(screenshot)) {
         window.show();

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "core/analysis/analysis_file.h"
 #include "ui/data/thumbnail_cache.h"
@@ -319,7 +320,24 @@ void ExplorerWidget::layer_loaded() {
     analysis_ = *result;
     Q_EMIT status_message(tr("%1 loaded").arg(session_->layer_names()[loaded]));
     refresh_scope();
+    if (pending_feature_ >= 0) {
+        select_feature(std::exchange(pending_feature_, -1));
+    }
     Q_EMIT layer_ready(loaded);
+}
+
+bool ExplorerWidget::go_to_feature(const QString& layer, int feature) {
+    const int index = session_ ? int(session_->layer_names().indexOf(layer)) : -1;
+    if (index < 0 || feature < 0) {
+        return false;
+    }
+    select_layer(index);
+    if (analysis_) {
+        select_feature(feature);  // the layer was loaded already
+    } else {
+        pending_feature_ = feature;  // layer_loaded() selects it
+    }
+    return true;
 }
 
 bool ExplorerWidget::wait_for_layer(int timeout_ms) {

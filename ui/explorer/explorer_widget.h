@@ -50,6 +50,9 @@ class ExplorerWidget : public QWidget {
     void select_node(int node);
     void select_feature(int feature);
     void show_all_features();
+    // Shows `feature` of the analysed layer named `layer` (loading it first when needed); false
+    // when no analysed layer has that name.
+    bool go_to_feature(const QString& layer, int feature);
     int current_layer() const { return layer_; }
     int current_node() const { return node_; }
     int current_feature() const;
