@@ -31,6 +31,7 @@
 #include "ui/explorer/workspace_session.h"
 #include "ui/export/figure_writer.h"
 #include "ui/inspector/inspector_window.h"
+#include "ui/pipeline/new_workspace_dialog.h"
 #include "ui/tasks/background_task.h"
 #include "ui/workspace_check.h"
 
@@ -92,6 +93,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
 void MainWindow::build_menus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* create = file->addAction(tr("&New Workspace..."), this, &MainWindow::new_workspace);
+    create->setObjectName(QStringLiteral("actionNewWorkspace"));
+    create->setShortcut(QKeySequence::New);
+    create->setStatusTip(
+        tr("Build a workspace from a model and images: extract, train or import SAEs, analyze"));
     QAction* open = file->addAction(tr("&Open Workspace..."), this, &MainWindow::choose_workspace);
     open->setObjectName(QStringLiteral("actionOpenWorkspace"));
     open->setShortcut(QKeySequence::Open);
@@ -160,6 +166,10 @@ QWidget* MainWindow::build_welcome_page() {
     auto* button = new QPushButton(tr("Open Workspace..."), page);
     button->setToolTip(tr("Choose a workspace folder (Ctrl+O)"));
     connect(button, &QPushButton::clicked, this, &MainWindow::choose_workspace);
+    auto* create = new QPushButton(tr("New Workspace..."), page);
+    create->setObjectName(QStringLiteral("welcomeNewWorkspace"));
+    create->setToolTip(tr("Build a workspace from a model and images (Ctrl+N)"));
+    connect(create, &QPushButton::clicked, this, &MainWindow::new_workspace);
 
     auto* layout = new QVBoxLayout(page);
     layout->addStretch(2);
@@ -167,6 +177,7 @@ QWidget* MainWindow::build_welcome_page() {
     layout->addWidget(help, 0, Qt::AlignHCenter);
     layout->addSpacing(12);
     layout->addWidget(button, 0, Qt::AlignHCenter);
+    layout->addWidget(create, 0, Qt::AlignHCenter);
     layout->addStretch(3);
     return page;
 }
@@ -377,6 +388,19 @@ void MainWindow::show_feature_in_explorer(const QString& layer, int feature) {
     raise();
     activateWindow();
     statusBar()->showMessage(tr("Showing %1 feature %2").arg(layer).arg(feature), 8000);
+}
+
+NewWorkspaceDialog* MainWindow::show_new_workspace_dialog() {
+    auto* dialog = new NewWorkspaceDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewWorkspaceDialog::workspace_created, this,
+            [this](const QString& folder) { open_workspace(folder); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::new_workspace() {
+    show_new_workspace_dialog();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -21,6 +21,7 @@ namespace taxoscope::ui {
 
 class ExplorerWidget;
 class InspectorWindow;
+class NewWorkspaceDialog;
 class WorkspaceSession;
 
 class MainWindow : public QMainWindow {
@@ -44,6 +45,10 @@ class MainWindow : public QMainWindow {
     QString workspace_folder() const { return workspace_folder_; }
     // Why the last open_workspace() failed; empty after a success.
     QString last_error() const { return last_error_; }
+
+    // File → New Workspace (Ctrl+N): the pipeline dialog; the new workspace opens when it is
+    // done. Returns the dialog (window-modal, deleted on close).
+    NewWorkspaceDialog* show_new_workspace_dialog();
 
     // Recent workspaces, newest first (kept in QSettings).
     QStringList recent_workspaces() const;
@@ -71,6 +76,7 @@ class MainWindow : public QMainWindow {
     void show_about();
     void inspect_image();
     void show_feature_in_explorer(const QString& layer, int feature);
+    void new_workspace();
 
     QStackedWidget* pages_ = nullptr;
     ExplorerWidget* explorer_ = nullptr;

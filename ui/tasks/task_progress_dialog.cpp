@@ -20,7 +20,9 @@ TaskProgressDialog::TaskProgressDialog(const QString& title, QFuture<void> futur
     text_ = new QLabel(tr("Starting..."), this);
     text_->setObjectName(QStringLiteral("taskText"));
     text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    text_->setMinimumWidth(560);
+    // Room for the whole progress line (format_progress_line(report, 110)): rate and ETA
+    // come last.
+    text_->setMinimumWidth(text_->fontMetrics().horizontalAdvance(QString(112, QLatin1Char('0'))));
     bar_ = new QProgressBar(this);
     bar_->setRange(0, 0);  // busy until the task reports a total
     cancel_ = new QPushButton(tr("Cancel"), this);
