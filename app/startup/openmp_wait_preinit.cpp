@@ -12,7 +12,7 @@ namespace {
 
 void shorten_openmp_spin(int, char**, char**) {
     if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr) {
-        setenv("GOMP_SPINCOUNT", "10000", 0);
+        setenv("GOMP_SPINCOUNT", "1000", 0);
     }
 }
 
