@@ -1,5 +1,6 @@
 #include "app/gui/headless.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -8,6 +9,8 @@
 
 #include "core/taxonomy/taxonomy.h"
 #include "ui/explorer/explorer_widget.h"
+#include "ui/explorer/feature_detail_panel.h"
+#include "ui/explorer/grid_heatmaps.h"
 #include "ui/explorer/workspace_session.h"
 #include "ui/inspector/inspector_window.h"
 #include "ui/main_window.h"
@@ -89,6 +92,24 @@ bool select_node(ui::ExplorerWidget& explorer, const QString& text) {
     return true;
 }
 
+// Turns on "Show heatmaps" for the selected feature and waits for the maps: 2 when the layer
+// has none (pooled, no SAE), 1 when computing them failed, else 0.
+int show_grid_heatmaps(ui::ExplorerWidget& explorer) {
+    ui::FeatureDetailPanel& detail = *explorer.detail();
+    if (!detail.heatmap_toggle()->isEnabled()) {
+        err() << "taxoscope: --grid-heatmaps: " << detail.heatmap_toggle()->toolTip() << Qt::endl;
+        return 2;
+    }
+    detail.set_show_heatmaps(true);
+    if (!detail.grid_heatmaps()->wait_until_idle() ||
+        !detail.grid_heatmaps()->last_error().isEmpty()) {
+        err() << "taxoscope: --grid-heatmaps: " << detail.grid_heatmaps()->last_error() << Qt::endl;
+        return 1;
+    }
+    QCoreApplication::processEvents();
+    return 0;
+}
+
 bool ready(ui::MainWindow& window) {
     if (!window.wait_until_loaded()) {
         err() << "taxoscope: " << window.last_error() << Qt::endl;
@@ -99,7 +120,8 @@ bool ready(ui::MainWindow& window) {
 
 }  // namespace
 
-int export_figure(ui::MainWindow& window, const QString& spec, const QString& out, int dpi) {
+int export_figure(ui::MainWindow& window, const QString& spec, const QString& out, int dpi,
+                  bool grid_heatmaps) {
     if (out.isEmpty()) {
         err() << "taxoscope: --export-figure needs --out FILE.{svg,pdf,png}" << Qt::endl;
         return 2;
@@ -122,6 +144,11 @@ int export_figure(ui::MainWindow& window, const QString& spec, const QString& ou
             return 2;
         }
         what = kind == "feature" ? QStringLiteral("card") : kind;
+        if (grid_heatmaps && what != "histogram" && what != "classes") {
+            if (const int shown = show_grid_heatmaps(explorer); shown != 0) {
+                return shown;
+            }
+        }
         if (what == "grid") {
             // Thumbnails decode in the background: give them a moment to land.
             for (int i = 0; i < 50; ++i) {
@@ -151,7 +178,8 @@ int export_figure(ui::MainWindow& window, const QString& spec, const QString& ou
     return 0;
 }
 
-int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature) {
+int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature,
+                          bool grid_heatmaps) {
     if (node.isEmpty() && feature.isEmpty()) {
         window.wait_until_loaded();
         return 0;
@@ -165,6 +193,15 @@ int select_for_screenshot(ui::MainWindow& window, const QString& node, const QSt
     }
     if (!feature.isEmpty() && !select_feature(explorer, feature)) {
         return 2;
+    }
+    if (grid_heatmaps) {
+        if (feature.isEmpty()) {
+            err() << "taxoscope: --grid-heatmaps needs --select-feature LAYER:J" << Qt::endl;
+            return 2;
+        }
+        if (const int shown = show_grid_heatmaps(explorer); shown != 0) {
+            return shown;
+        }
     }
     for (int i = 0; i < 50; ++i) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);

@@ -13,10 +13,15 @@ namespace taxoscope::app {
 
 // "heatmap", "profile", "graph:WNID", "feature:LAYER:J" (the feature card), "grid:LAYER:J",
 // "histogram:LAYER:J", "classes:LAYER:J".
-int export_figure(ui::MainWindow& window, const QString& spec, const QString& out, int dpi);
+// `grid_heatmaps` (--grid-heatmaps): the top-image grid shows its patch heatmaps (feature:,
+// card:, grid: figures).
+int export_figure(ui::MainWindow& window, const QString& spec, const QString& out, int dpi,
+                  bool grid_heatmaps = false);
 
 // Selects a node (wnid or name) and/or a feature ("LAYER:J") before a screenshot; empty = none.
-int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature);
+// With `grid_heatmaps` the feature's top images show their patch heatmaps (computed first).
+int select_for_screenshot(ui::MainWindow& window, const QString& node, const QString& feature,
+                          bool grid_heatmaps = false);
 
 // `--inspect IMAGE [--layer L] --screenshot FILE`: opens the inspector on the image, waits for
 // the inspection, selects the layer (default: the deepest with maps) and its first top feature,

@@ -90,8 +90,12 @@ int main(int argc, char** argv) {
     QCommandLineOption inspect_layer(QStringLiteral("layer"),
                                      QStringLiteral("The layer --inspect shows first."),
                                      QStringLiteral("L"));
-    parser.addOptions(
-        {export_figure, out, dpi, select_node, select_feature, inspect, inspect_layer});
+    QCommandLineOption grid_heatmaps(
+        QStringLiteral("grid-heatmaps"),
+        QStringLiteral("With --select-feature (or a feature:/grid: figure): overlay the top "
+                       "images' patch heatmaps, computed first."));
+    parser.addOptions({export_figure, out, dpi, select_node, select_feature, inspect, inspect_layer,
+                       grid_heatmaps});
     parser.process(app);
     // Inference and analysis run in background tasks; let them use every core.
     taxoscope::core::apply_thread_count(0);
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
         window.resize(1600, 1000);
         window.show();  // offscreen: lays out every widget at a real size, shows nothing
         return taxoscope::app::export_figure(window, parser.value(export_figure), parser.value(out),
-                                             dpi_value);
+                                             dpi_value, parser.isSet(grid_heatmaps));
     }
     if (parser.isSet(inspect)) {
         if (positional.isEmpty()) {
@@ -148,7 +152,8 @@ int main(int argc, char** argv) {
         window.show();
         if (!positional.isEmpty()) {
             const int selected = taxoscope::app::select_for_screenshot(
-                window, parser.value(select_node), parser.value(select_feature));
+                window, parser.value(select_node), parser.value(select_feature),
+                parser.isSet(grid_heatmaps));
             if (selected != 0) {
                 return selected;
             }

@@ -108,6 +108,11 @@ Result<ImageInspection> WorkspaceInspector::inspect(const PreparedImage& image,
     return inspect_image(*runner_, image, requests, with_token, progress, cancel);
 }
 
+const Sae* WorkspaceInspector::sae(const std::string& layer) const {
+    const auto it = saes_.find(layer);
+    return it == saes_.end() ? nullptr : &it->second;
+}
+
 std::optional<NodeLabel> WorkspaceInspector::best_node(const std::string& layer,
                                                        int64_t feature) const {
     const auto it = alignment_.find(layer);

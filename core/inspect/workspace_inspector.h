@@ -58,6 +58,12 @@ class WorkspaceInspector {
 
     // nullopt when the layer has no analysis file.
     std::optional<NodeLabel> best_node(const std::string& layer, int64_t feature) const;
+    // The SAE of an inspected layer (for inspect_image on a subset of layers); nullptr for a
+    // layer that is not inspected.
+    const Sae* sae(const std::string& layer) const;
+    // The taxonomy the analysis node indices refer to; nullptr when taxonomy.json is missing
+    // (or no layer is analysed).
+    const Taxonomy* taxonomy() const { return taxonomy_ ? &*taxonomy_ : nullptr; }
 
   private:
     WorkspaceInspector() = default;

@@ -3,6 +3,7 @@
 // node's features, a feature fills the detail, a heatmap cell changes the layer, exports write
 // valid files, and closing during a load is safe.
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QListView>
@@ -140,6 +141,10 @@ void TestExplorer::clicking_a_node_lists_its_features_and_detail() {
     QVERIFY(detail->histogram()->bar_count() > 0);
     QCOMPARE(detail->class_plot()->shown_classes().mid(0, 2).size(), 2);
     QVERIFY(detail->heading().contains("pet"));
+    // The planted layer is pooled ([B, D]): no patch grid, so no heatmaps to overlay.
+    QVERIFY(!detail->heatmap_toggle()->isEnabled());
+    QVERIFY2(detail->heatmap_toggle()->toolTip().contains("pooled"),
+             qPrintable(detail->heatmap_toggle()->toolTip()));
 
     // Choosing another row shows that feature.
     const int row_of_9 = [&] {
@@ -248,6 +253,12 @@ void TestExplorer::headless_export_and_bad_specs() {
     const test::ProcessResult bad_kind = test::run_program(
         TAXOSCOPE_GUI_PATH, {workspace_, "--export-figure", "pie", "--out", out.filePath("x.png")});
     QCOMPARE(bad_kind.exit_code, 2);
+    // The planted layer is pooled: no grid heatmaps, and the message says why.
+    const test::ProcessResult pooled = test::run_program(
+        TAXOSCOPE_GUI_PATH, {workspace_, "--select-feature", "blocks.1:0", "--grid-heatmaps",
+                             "--screenshot", out.filePath("x.png")});
+    QCOMPARE(pooled.exit_code, 2);
+    QVERIFY2(pooled.err.contains("pooled"), qPrintable(pooled.all()));
 }
 
 void TestExplorer::closing_while_loading_is_safe() {

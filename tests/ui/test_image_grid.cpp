@@ -16,6 +16,7 @@ class TestImageGrid : public QObject {
   private Q_SLOTS:
     void thumbnails_arrive_in_the_cells();
     void a_broken_image_is_reported_not_fatal();
+    void overlays_replace_thumbnails_while_shown();
 };
 
 void TestImageGrid::thumbnails_arrive_in_the_cells() {
@@ -64,6 +65,44 @@ void TestImageGrid::a_broken_image_is_reported_not_fatal() {
     QString error;
     QVERIFY(ThumbnailCache::load_full(dir.filePath("missing.png"), &error).isNull());
     QVERIFY(error.contains("missing.png"));
+}
+
+void TestImageGrid::overlays_replace_thumbnails_while_shown() {
+    QTemporaryDir dir;
+    QImage grey(32, 32, QImage::Format_RGB888);
+    grey.fill(QColor(128, 128, 128));
+    const QString path = dir.filePath("grey.png");
+    QVERIFY(grey.save(path));
+
+    ThumbnailCache cache(32);
+    ImageGridModel model(&cache);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.set_images({GridImage{0, path, "cat", 1.0, true}});
+    QImage thumbnail = cache.load_now(path);
+    model.index(0).data(Qt::DecorationRole);
+    cache.wait_for_loads();
+    QCoreApplication::processEvents();
+    auto shown = [&] {
+        return model.index(0).data(Qt::DecorationRole).value<QPixmap>().toImage().pixel(5, 5);
+    };
+    QCOMPARE(QColor(shown()).red(), 128);
+
+    QImage overlay(32, 32, QImage::Format_RGB888);
+    overlay.fill(QColor(250, 200, 20));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.set_overlay(path, overlay);  // hidden until shown
+    QCOMPARE(changed.count(), 0);
+    QVERIFY(!model.index(0).data(ImageGridModel::HasOverlayRole).toBool());
+    model.set_show_overlays(true);
+    QCOMPARE(changed.count(), 1);
+    QVERIFY(model.index(0).data(ImageGridModel::HasOverlayRole).toBool());
+    QCOMPARE(QColor(shown()).red(), 250);
+    model.set_show_overlays(false);
+    QCOMPARE(QColor(shown()).red(), 128);
+    model.set_show_overlays(true);
+    model.clear_overlays();
+    QCOMPARE(model.overlay_count(), 0);
+    QCOMPARE(QColor(shown()).red(), 128);  // no overlay: the thumbnail
 }
 
 QTEST_MAIN(TestImageGrid)

@@ -2,9 +2,13 @@
 // inspecting a Fashion-MNIST PNG fills the feature table (sortable, a valid model) and predicts
 // the class, the selected feature's heatmap changes the pixels where its map is high, cancel
 // stops the task, unreadable images give an error naming the file, pasted images and "go to
-// feature" work, and `taxoscope WS --inspect IMG --screenshot FILE` writes the inspector PNG.
+// feature" work, the "features across layers" strip shows each layer's best feature for a node
+// with the activations the inspection computed (a click selects that layer and feature), the
+// explorer's top-image grid overlays patch heatmaps (and restores the thumbnails when off),
+// and `taxoscope WS --inspect IMG --screenshot FILE` writes the inspector PNG.
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDragEnterEvent>
@@ -12,7 +16,9 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QListView>
 #include <QMimeData>
+#include <QPixmap>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -25,16 +31,25 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/analysis/analysis_file.h"
 #include "core/data/fashion_mnist.h"
+#include "core/store/workspace.h"
+#include "core/util/progress.h"
 #include "support/process_run.h"
+#include "ui/data/thumbnail_cache.h"
 #include "ui/explorer/explorer_widget.h"
+#include "ui/explorer/feature_detail_panel.h"
+#include "ui/explorer/grid_heatmaps.h"
 #include "ui/explorer/workspace_session.h"
 #include "ui/inspector/heat_legend.h"
 #include "ui/inspector/heatmap_view.h"
+#include "ui/inspector/inspection_engine.h"
 #include "ui/inspector/inspection_feature_model.h"
 #include "ui/inspector/inspection_result.h"
 #include "ui/inspector/inspector_window.h"
+#include "ui/inspector/layer_feature_strip.h"
 #include "ui/main_window.h"
+#include "ui/models/image_grid_model.h"
 
 using namespace taxoscope;
 
@@ -60,6 +75,8 @@ class TestInspector : public QObject {
     void unreadable_images_give_an_error();
     void pasted_images_are_inspected();
     void go_to_feature_selects_it_in_the_explorer();
+    void the_strip_shows_each_layers_best_feature();
+    void grid_heatmaps_overlay_the_top_images();
     void headless_screenshot();
 
   private:
@@ -355,6 +372,195 @@ void TestInspector::go_to_feature_selects_it_in_the_explorer() {
     QVERIFY(!explorer->go_to_feature("no such layer", 0));
 }
 
+void TestInspector::the_strip_shows_each_layers_best_feature() {
+    ui::InspectorWindow window;
+    window.resize(1280, 780);
+    window.show();
+    window.set_workspace(workspace_);
+    QVERIFY(window.inspect_file(image_));
+    QVERIFY2(window.wait_until_done(), qPrintable(window.last_error()));
+    const auto& result = window.result();
+    const core::LayerInspection& shown =
+        result->inspection.layers[size_t(window.layer_selector()->currentIndex())];
+
+    // Default node: the best node of the selected feature.
+    const auto label = window.feature_model()->label_at(0);
+    QVERIFY(label.has_value());
+    QCOMPARE(window.strip_node(), label->node);
+    QCOMPARE(window.node_selector()->currentData().toInt(), label->node);
+
+    // Each bar: the layer's best feature for the node (read here from the analysis file) and
+    // the code the inspection computed for it.
+    auto workspace = core::Workspace::open(workspace_.toStdString());
+    QVERIFY(workspace.has_value());
+    auto check_bars = [&](int node) {
+        const ui::LayerFeatureStrip* strip = window.layer_strip();
+        QCOMPARE(strip->bars().size(), int(result->inspection.layers.size()));
+        int with_bars = 0;
+        for (int i = 0; i < strip->bars().size(); ++i) {
+            const ui::StripBar& bar = strip->bars()[i];
+            const core::LayerInspection& layer = result->inspection.layers[size_t(i)];
+            QCOMPARE(bar.layer, QString::fromStdString(layer.layer));
+            auto analysis = core::load_layer_analysis(workspace->paths().analysis(layer.layer));
+            if (!analysis) {
+                QCOMPARE(bar.feature, int64_t(-1));
+                continue;
+            }
+            const int32_t best = analysis->node_best_feature[size_t(node)];
+            QCOMPARE(bar.feature, int64_t(best));
+            if (best < 0) {
+                continue;  // no feature of the layer detects the node
+            }
+            QCOMPARE(bar.value, layer.codes[size_t(best)]);
+            QCOMPARE(bar.f1, analysis->node_best_f1[size_t(node)]);
+            QCOMPARE(bar.scale, analysis->act_max[size_t(best)]);
+            QVERIFY(strip->fraction(i) >= 0.0 && strip->fraction(i) <= 1.0);
+            QVERIFY(strip->tooltip(i).contains(QString::number(bar.feature)));
+            ++with_bars;
+        }
+        QVERIFY(with_bars > 0);  // every demo layer is analysed
+    };
+    check_bars(label->node);
+    QCOMPARE(window.layer_strip()->current(), window.layer_selector()->currentIndex());
+
+    // Another node (the taxonomy's root) from the node selector.
+    QVERIFY(window.set_strip_node(0));
+    QCOMPARE(window.strip_node(), 0);
+    check_bars(0);
+    QVERIFY(!window.set_strip_node(-1));
+
+    // Clicking another layer's bar selects that layer and feature; the node stays.
+    const ui::LayerFeatureStrip* strip = window.layer_strip();
+    int target = -1;
+    for (int i = 0; i < strip->bars().size(); ++i) {
+        if (strip->bars()[i].feature >= 0 &&
+            result->inspection.layers[size_t(i)].layer != shown.layer) {
+            target = i;
+        }
+    }
+    QVERIFY(target >= 0);
+    const ui::StripBar bar = strip->bars()[target];
+    QVERIFY(!strip->bar_rect(target).isEmpty());
+    QTest::mouseClick(window.layer_strip(), Qt::LeftButton, {}, strip->bar_rect(target).center());
+    QCOMPARE(window.current_layer(), bar.layer);
+    QCOMPARE(window.current_feature(), bar.feature);
+    QCOMPARE(window.layer_strip()->current(), target);
+    QCOMPARE(window.strip_node(), 0);
+    // A feature outside the layer's top ones gets a row of its own and its maps.
+    const core::LayerInspection& chosen = result->inspection.layers[size_t(target)];
+    const int row = window.feature_model()->row_of_feature(bar.feature);
+    QVERIFY(row >= 0);
+    QCOMPARE(window.feature_model()->value_at(row), chosen.codes[size_t(bar.feature)]);
+    if (window.feature_model()->is_extra(row)) {
+        QVERIFY(window.wait_for_maps());
+        QVERIFY(window.feature_model()->label_at(row).has_value());
+    }
+    if (chosen.grid.rows > 0) {
+        QVERIFY(window.heatmap_view()->has_heat());
+    }
+    // Clicking the original layer's bar goes back to it.
+    const int back = window.layer_selector()->findData(QString::fromStdString(shown.layer));
+    QTest::mouseClick(window.layer_strip(), Qt::LeftButton, {}, strip->bar_rect(back).center());
+    QCOMPARE(window.current_layer(), QString::fromStdString(shown.layer));
+    QCOMPARE(window.current_feature(), strip->bars()[back].feature);
+    window.wait_for_maps();
+}
+
+void TestInspector::grid_heatmaps_overlay_the_top_images() {
+    core::NullProgress progress;
+    auto opened = ui::WorkspaceSession::open(workspace_.toStdString(), progress, {});
+    QVERIFY2(opened.has_value(), opened ? "" : opened.error().message.c_str());
+    const std::shared_ptr<const ui::WorkspaceSession> session = *opened;
+    // The deepest analysed layer (the demo's are token layers with a patch grid).
+    const int layer = session->layer_count() - 1;
+    auto analysis = session->layer(layer);
+    QVERIFY(analysis.has_value());
+    int feature = -1;
+    for (int64_t j = 0; j < (*analysis)->d_sae && feature < 0; ++j) {
+        if ((*analysis)->fire_count[size_t(j)] >= (*analysis)->k) {
+            feature = int(j);
+        }
+    }
+    QVERIFY(feature >= 0);
+
+    ui::ThumbnailCache thumbnails(96);
+    ui::FeatureDetailPanel panel(&thumbnails);
+    ui::ImageGridModel* grid = panel.grid_model();
+    QAbstractItemModelTester tester(grid, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    panel.show_feature(session, layer, *analysis, feature);
+    QVERIFY(grid->rowCount() > 0);
+    QVERIFY2(panel.heatmap_toggle()->isEnabled(), qPrintable(panel.heatmap_toggle()->toolTip()));
+    auto decoration = [&](int row) {
+        return grid->index(row)
+            .data(Qt::DecorationRole)
+            .value<QPixmap>()
+            .toImage()
+            .convertToFormat(QImage::Format_RGB32);
+    };
+    for (int row = 0; row < grid->rowCount(); ++row) {
+        decoration(row);  // starts the thumbnail decodes
+    }
+    thumbnails.wait_for_loads();
+    QCoreApplication::processEvents();
+    QVector<QImage> plain;
+    for (int row = 0; row < grid->rowCount(); ++row) {
+        plain << decoration(row);
+        QCOMPARE(plain.back().width(), 96);
+    }
+
+    panel.heatmap_toggle()->setChecked(true);
+    QVERIFY(grid->shows_overlays());
+    QVERIFY(panel.grid_heatmaps()->wait_until_idle());
+    QVERIFY2(panel.grid_heatmaps()->last_error().isEmpty(),
+             qPrintable(panel.grid_heatmaps()->last_error()));
+    QCOMPARE(grid->overlay_count(), grid->rowCount());
+
+    // Where each image's patch map peaks, its thumbnail now shows the colormap's bright end.
+    auto engine = ui::InspectionEngine::shared(workspace_.toStdString());
+    const std::string name = session->layer_names()[layer].toStdString();
+    for (int row = 0; row < grid->rowCount(); ++row) {
+        const QString ref = grid->images()[row].ref;
+        QVERIFY(grid->index(row).data(ui::ImageGridModel::HasOverlayRole).toBool());
+        const QImage overlay = decoration(row);
+        QCOMPARE(overlay.size(), plain[row].size());
+        QVERIFY(overlay != plain[row]);
+        auto prepared = engine->prepare_ref(ref.toStdString(), progress);
+        QVERIFY(prepared.has_value());
+        auto maps = engine->layer_maps(*prepared, name, {feature}, false, progress, {});
+        QVERIFY2(maps.has_value(), maps ? "" : maps.error().message.c_str());
+        const std::vector<float>& patch = maps->maps.front().patch;
+        const auto peak = std::max_element(patch.begin(), patch.end()) - patch.begin();
+        QCOMPARE(panel.grid_heatmaps()->peak(session->layer_names()[layer], feature, ref),
+                 patch[size_t(peak)]);
+        if (!(patch[size_t(peak)] > 0.0f)) {
+            continue;  // a map that is zero everywhere is drawn dark
+        }
+        const int rows = maps->grid.rows;
+        const int cols = maps->grid.cols;
+        const int x = int((double(peak % cols) + 0.5) * overlay.width() / cols);
+        const int y = int((double(peak / cols) + 0.5) * overlay.height() / rows);
+        QVERIFY2(distance(overlay.pixel(x, y), plain[row].pixel(x, y)) > 30,
+                 qPrintable(QString("row %1 at %2,%3").arg(row).arg(x).arg(y)));
+    }
+
+    // Off: the thumbnails are back, unchanged.
+    panel.heatmap_toggle()->setChecked(false);
+    for (int row = 0; row < grid->rowCount(); ++row) {
+        QCOMPARE(decoration(row), plain[row]);
+        QVERIFY(!grid->index(row).data(ui::ImageGridModel::HasOverlayRole).toBool());
+    }
+    // On again: from the cache, nothing to compute.
+    panel.set_show_heatmaps(true);
+    QVERIFY(panel.heatmap_toggle()->isChecked());
+    QVERIFY(!panel.grid_heatmaps()->is_busy());
+    QCOMPARE(panel.grid_heatmaps()->remaining(), 0);
+    QVERIFY(decoration(0) != plain[0]);
+    // Another feature drops the overlays of the previous one.
+    panel.show_feature(session, layer, *analysis, feature == 0 ? 1 : 0);
+    QVERIFY(panel.grid_heatmaps()->wait_until_idle());
+    panel.heatmap_toggle()->setChecked(false);
+}
+
 void TestInspector::headless_screenshot() {
 #ifndef TAXOSCOPE_GUI_PATH
     QSKIP("the taxoscope GUI is not built");
@@ -381,6 +587,15 @@ void TestInspector::headless_screenshot() {
         {workspace_, "--inspect", dir_.filePath("missing.png"), "--screenshot", out}, environment);
     QCOMPARE(bad_image.exit_code, 1);
     QVERIFY2(bad_image.err.contains("missing.png"), qPrintable(bad_image.all()));
+
+    // The explorer with the top images' heatmaps overlaid (computed before the shot).
+    const QString grid = dir_.filePath("grid.png");
+    const test::ProcessResult heatmaps = test::run_program(
+        TAXOSCOPE_GUI_PATH,
+        {workspace_, "--select-feature", "block4:0", "--grid-heatmaps", "--screenshot", grid},
+        environment);
+    QVERIFY2(heatmaps.exit_code == 0, qPrintable(heatmaps.all()));
+    QVERIFY(image.load(grid));
 #endif
 }
 

@@ -1,14 +1,19 @@
 #include "ui/explorer/feature_detail_panel.h"
 
+#include <QCheckBox>
 #include <QDialog>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QShortcut>
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <filesystem>
+
 #include "core/analysis/analysis_file.h"
 #include "ui/data/thumbnail_cache.h"
+#include "ui/explorer/grid_heatmaps.h"
 #include "ui/explorer/workspace_session.h"
 #include "ui/export/figure.h"
 #include "ui/models/image_grid_model.h"
@@ -73,6 +78,36 @@ FeatureDetailPanel::FeatureDetailPanel(ThumbnailCache* thumbnails, QWidget* pare
     enlarge_key->setContext(Qt::WidgetShortcut);
     connect(enlarge_key, &QShortcut::activated, this, [this] { enlarge(grid_->currentIndex()); });
 
+    heat_toggle_ = new QCheckBox(tr("Show &heatmaps"), this);
+    heat_toggle_->setObjectName(QStringLiteral("gridHeatmapToggle"));
+    heat_toggle_->setEnabled(false);
+    heat_status_ = new QLabel(this);
+    heat_status_->setObjectName(QStringLiteral("gridHeatmapStatus"));
+    heat_status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    heatmaps_ = new GridHeatmaps(thumbnails_->side(), this);
+    connect(heat_toggle_, &QCheckBox::toggled, this, &FeatureDetailPanel::set_show_heatmaps);
+    connect(heatmaps_, &GridHeatmaps::overlay_ready, this, &FeatureDetailPanel::heatmap_ready);
+    connect(heatmaps_, &GridHeatmaps::progress, this, [this](int done, int total) {
+        if (heat_toggle_->isChecked()) {
+            heat_status_->setText(
+                done < total ? tr("computing heatmaps %1/%2…").arg(done).arg(total) : QString());
+        }
+    });
+    connect(heatmaps_, &GridHeatmaps::failed, this, [this](const QString& message) {
+        heat_status_->setText(tr("<span style=\"color:#a01010\">No heatmaps: %1</span>")
+                                  .arg(message.toHtmlEscaped()));
+        heat_status_->setToolTip(message);
+    });
+    auto* heat_row = new QHBoxLayout;
+    heat_row->setContentsMargins(0, 0, 0, 0);
+    heat_row->addWidget(heat_toggle_);
+    heat_row->addWidget(heat_status_, 1);
+    auto* grid_box = new QWidget(this);
+    auto* grid_layout = new QVBoxLayout(grid_box);
+    grid_layout->setContentsMargins(0, 0, 0, 0);
+    grid_layout->addLayout(heat_row);
+    grid_layout->addWidget(grid_, 1);
+
     histogram_ = new ActivationHistogram(this);
     class_plot_ = new ClassDistributionPlot(this);
     histogram_->setMinimumHeight(160);
@@ -82,7 +117,7 @@ FeatureDetailPanel::FeatureDetailPanel(ThumbnailCache* thumbnails, QWidget* pare
     plots->addWidget(histogram_);
     plots->addWidget(class_plot_);
     auto* split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(grid_);
+    split->addWidget(grid_box);
     split->addWidget(plots);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -97,6 +132,10 @@ FeatureDetailPanel::FeatureDetailPanel(ThumbnailCache* thumbnails, QWidget* pare
 void FeatureDetailPanel::clear() {
     layer_ = -1;
     feature_ = -1;
+    layer_name_.clear();
+    heatmaps_->cancel();
+    grid_model_->clear_overlays();
+    update_heat_toggle();
     title_->setText(tr("Select a feature"));
     path_->clear();
     grid_model_->set_images({});
@@ -115,8 +154,15 @@ void FeatureDetailPanel::show_feature(std::shared_ptr<const WorkspaceSession> se
         clear();
         return;
     }
+    const QString layer_name = session->layer_names()[layer];
+    if (layer_name != layer_name_ || feature != feature_ || session != session_) {
+        grid_model_->clear_overlays();  // they belong to the previous feature
+    }
+    session_ = session;
+    heatmaps_->set_workspace(session->folder());
     layer_ = layer;
     feature_ = feature;
+    layer_name_ = layer_name;
     const core::Taxonomy& taxonomy = *session->taxonomy();
     const size_t j = size_t(feature);
     const int best = analysis->best_node[j];
@@ -157,6 +203,8 @@ void FeatureDetailPanel::show_feature(std::shared_ptr<const WorkspaceSession> se
         images.push_back(image);
     }
     grid_model_->set_images(std::move(images));
+    update_heat_toggle();
+    request_heatmaps();
 
     QVector<double> edges(analysis->hist_edges.begin(), analysis->hist_edges.end());
     QVector<double> counts;
@@ -177,6 +225,75 @@ void FeatureDetailPanel::show_feature(std::shared_ptr<const WorkspaceSession> se
                                   under_lch != nullptr && under_lch->test(int(c))});
     }
     class_plot_->set_rates(std::move(rates));
+}
+
+void FeatureDetailPanel::update_heat_toggle() {
+    QString why;
+    if (!session_ || layer_name_.isEmpty()) {
+        why = tr("Select a feature first");
+    } else {
+        const core::Workspace& workspace = session_->workspace();
+        const std::string name = layer_name_.toStdString();
+        const core::WorkspaceLayer* layer = workspace.manifest().find_layer(name);
+        std::error_code ec;
+        if (layer != nullptr && layer->kind == "pooled") {
+            why = tr("Layer %1 is pooled ([B, D]): it has no patch tokens, so there is no patch "
+                     "map to overlay")
+                      .arg(layer_name_);
+        } else if (!std::filesystem::exists(workspace.paths().sae_dir(name), ec)) {
+            why = tr("Layer %1 has no SAE in sae/%1/: nothing computes its maps").arg(layer_name_);
+        }
+    }
+    heat_toggle_->setEnabled(why.isEmpty());
+    heat_toggle_->setToolTip(
+        why.isEmpty() ? tr("Overlay each top image's patch heatmap for this feature (the SAE "
+                           "applied to every patch token; each map scaled to its own maximum). "
+                           "Computed in the background with the workspace's model, then cached")
+                      : why);
+    if (!why.isEmpty()) {
+        heat_status_->clear();
+        heat_status_->setToolTip({});
+    }
+}
+
+void FeatureDetailPanel::set_show_heatmaps(bool show) {
+    if (heat_toggle_->isChecked() != show) {
+        heat_toggle_->setChecked(show);  // comes back here through toggled()
+        return;
+    }
+    grid_model_->set_show_overlays(show);
+    if (show) {
+        request_heatmaps();
+    } else {
+        heatmaps_->cancel();
+        heat_status_->clear();
+    }
+}
+
+void FeatureDetailPanel::request_heatmaps() {
+    if (!heat_toggle_->isChecked() || !heat_toggle_->isEnabled() || feature_ < 0) {
+        heatmaps_->cancel();
+        return;
+    }
+    QStringList refs;
+    for (const GridImage& image : grid_model_->images()) {
+        const QImage cached = heatmaps_->overlay(layer_name_, feature_, image.ref);
+        if (cached.isNull()) {
+            refs << image.ref;
+        } else {
+            grid_model_->set_overlay(image.ref, cached);
+        }
+    }
+    heat_status_->setToolTip({});
+    heat_status_->setText(refs.isEmpty() ? QString()
+                                         : tr("computing heatmaps 0/%1…").arg(refs.size()));
+    heatmaps_->request(layer_name_, feature_, refs);
+}
+
+void FeatureDetailPanel::heatmap_ready(const QString& layer, int feature, const QString& ref) {
+    if (layer == layer_name_ && feature == feature_) {
+        grid_model_->set_overlay(ref, heatmaps_->overlay(layer, feature, ref));
+    }
 }
 
 void FeatureDetailPanel::enlarge(const QModelIndex& index) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
+#include "core/data/image_ref.h"
+#include "core/store/safetensors_file.h"
 #include "core/taxonomy/class_list.h"
 
 namespace taxoscope::ui {
@@ -17,7 +20,38 @@ QString class_name(const core::ClassListEntry& entry) {
     return QString::fromStdString(entry.name.empty() ? entry.wnid : entry.name);
 }
 
+// A float32 or int32 vector tensor of `size` elements; empty when absent or of another shape.
+template <typename T>
+std::vector<T> read_vector(const core::SafetensorsFile& file, const char* name, core::DType dtype,
+                           int64_t size) {
+    if (!file.contains(name)) {
+        return {};
+    }
+    auto tensor = file.tensor(name);
+    if (!tensor || tensor->dtype != dtype || tensor->shape != std::vector<int64_t>{size}) {
+        return {};
+    }
+    const T* data = tensor->template as<T>();
+    return std::vector<T>(data, data + size);
+}
+
 }  // namespace
+
+std::shared_ptr<InspectionEngine> InspectionEngine::shared(const std::filesystem::path& workspace) {
+    static std::mutex registry_mutex;
+    static std::map<std::filesystem::path, std::weak_ptr<InspectionEngine>> registry;
+    const std::lock_guard<std::mutex> lock(registry_mutex);
+    std::filesystem::path key = std::filesystem::absolute(workspace).lexically_normal();
+    if (!key.has_filename() && key.has_parent_path()) {
+        key = key.parent_path();  // "ws/" and "ws" are one workspace
+    }
+    if (auto held = registry[key].lock()) {
+        return held;
+    }
+    auto engine = std::make_shared<InspectionEngine>(key);
+    registry[key] = engine;
+    return engine;
+}
 
 InspectionEngine::InspectionEngine(std::filesystem::path workspace, core::InspectorOptions options)
     : workspace_(std::move(workspace)), options_(std::move(options)) {}
@@ -38,7 +72,90 @@ core::Result<void> InspectionEngine::open_locked(core::ProgressSink& progress) {
         return core::fail(opened.error());
     }
     inspector_.emplace(std::move(*opened));
+    load_node_alignment_locked();
     return {};
+}
+
+void InspectionEngine::load_node_alignment_locked() {
+    auto table = std::make_shared<NodeAlignmentTable>();
+    const core::Taxonomy* taxonomy = inspector_->taxonomy();
+    if (taxonomy != nullptr) {
+        const int64_t nodes = taxonomy->node_count();
+        table->nodes.reserve(size_t(nodes));
+        for (int v = 0; v < taxonomy->node_count(); ++v) {
+            table->nodes.push_back({QString::fromStdString(taxonomy->node(v).id),
+                                    QString::fromStdString(taxonomy->node(v).name),
+                                    taxonomy->height(v)});
+        }
+        const core::WorkspacePaths& paths = inspector_->workspace().paths();
+        for (const std::string& layer : inspector_->layers()) {
+            std::error_code ec;
+            if (!std::filesystem::exists(paths.analysis(layer), ec)) {
+                continue;
+            }
+            auto file = core::SafetensorsFile::open(paths.analysis(layer));
+            const core::Sae* sae = inspector_->sae(layer);
+            if (!file || sae == nullptr) {
+                continue;  // WorkspaceInspector::open already read this file's feature tensors
+            }
+            LayerNodeAlignment alignment;
+            alignment.best_feature =
+                read_vector<int32_t>(*file, "node_best_feature", core::DType::I32, nodes);
+            alignment.best_f1 = read_vector<float>(*file, "node_best_f1", core::DType::F32, nodes);
+            alignment.act_max =
+                read_vector<float>(*file, "act_max", core::DType::F32, sae->config().d_sae);
+            if (!alignment.best_feature.empty() && !alignment.best_f1.empty()) {
+                table->layers.emplace(layer, std::move(alignment));
+            }
+        }
+    }
+    nodes_ = std::move(table);
+}
+
+core::Result<core::PreparedImage> InspectionEngine::prepare_ref(const std::string& ref,
+                                                                core::ProgressSink& progress) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (auto opened = open_locked(progress); !opened) {
+        return core::fail(opened.error());
+    }
+    auto buffer = core::load_image_ref(ref);
+    if (!buffer) {
+        return core::fail(buffer.error());
+    }
+    return core::prepare_image(std::move(*buffer), inspector_->runner().metadata().preprocess);
+}
+
+core::Result<core::LayerInspection> InspectionEngine::layer_maps(
+    const core::PreparedImage& image, const std::string& layer,
+    const std::vector<int64_t>& features, bool relevance, core::ProgressSink& progress,
+    const core::CancelToken& cancel) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (auto opened = open_locked(progress); !opened) {
+        return core::fail(opened.error());
+    }
+    const core::Sae* sae = inspector_->sae(layer);
+    if (sae == nullptr) {
+        return core::fail(core::ErrorCode::NotFound,
+                          "layer '" + layer + "' has no SAE in " + workspace_.string());
+    }
+    if (cancel.is_cancelled()) {
+        return core::fail(cancelled(cancel));
+    }
+    core::InspectOptions options;
+    options.top = 0;
+    options.relevance = relevance;
+    if (auto token = core::parse_token_choice(inspector_->workspace().manifest().token); token) {
+        options.token = *token;
+    }
+    auto inspection = core::inspect_image(inspector_->runner(), image, {{layer, sae, features}},
+                                          options, progress, cancel);
+    if (!inspection) {
+        return core::fail(inspection.error());
+    }
+    if (inspection->layers.empty()) {
+        return core::fail(core::ErrorCode::NotFound, "layer '" + layer + "' was not inspected");
+    }
+    return std::move(inspection->layers.front());
 }
 
 core::Result<std::shared_ptr<const InspectionResult>> InspectionEngine::run(
@@ -90,8 +207,15 @@ core::Result<std::shared_ptr<const InspectionResult>> InspectionEngine::run(
     for (const std::string& skipped : inspector_->skipped_layers()) {
         result->skipped_layers << QString::fromStdString(skipped);
     }
+    result->nodes = nodes_ ? nodes_ : std::make_shared<const NodeAlignmentTable>();
     predict_locked(*result);
     return std::shared_ptr<const InspectionResult>(std::move(result));
+}
+
+std::optional<core::NodeLabel> InspectionEngine::best_node(const std::string& layer,
+                                                           int64_t feature) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return inspector_ ? inspector_->best_node(layer, feature) : std::nullopt;
 }
 
 void InspectionEngine::predict_locked(InspectionResult& result) {

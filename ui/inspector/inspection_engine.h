@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/inspect/workspace_inspector.h"
 #include "core/util/cancel.h"
@@ -21,6 +23,10 @@ namespace taxoscope::ui {
 class InspectionEngine {
   public:
     explicit InspectionEngine(std::filesystem::path workspace, core::InspectorOptions options = {});
+
+    // The engine of a workspace shared by everyone who holds it (the inspector window, the
+    // explorer's grid heatmaps), so the model and SAEs load once; a new one when none is held.
+    static std::shared_ptr<InspectionEngine> shared(const std::filesystem::path& workspace);
 
     const std::filesystem::path& workspace() const { return workspace_; }
     // True once the model and SAEs are loaded (after the first successful run).
@@ -34,14 +40,32 @@ class InspectionEngine {
                                                               core::ProgressSink& progress,
                                                               const core::CancelToken& cancel);
 
+    // A dataset image by its images.tsv reference (a path or "fashion-mnist:<split>:<n>"),
+    // decoded and prepared as the model expects. Opens the model first when needed.
+    core::Result<core::PreparedImage> prepare_ref(const std::string& ref,
+                                                  core::ProgressSink& progress);
+    // One layer of an already prepared image with maps for `features` (patch projections, and
+    // gradient maps when `relevance`): what the grid heatmaps and the strip's clicks need.
+    core::Result<core::LayerInspection> layer_maps(const core::PreparedImage& image,
+                                                   const std::string& layer,
+                                                   const std::vector<int64_t>& features,
+                                                   bool relevance, core::ProgressSink& progress,
+                                                   const core::CancelToken& cancel);
+
+    // The feature's best node (nullopt before the engine is open or without analysis). Waits
+    // for a running inspection: call it from background tasks.
+    std::optional<core::NodeLabel> best_node(const std::string& layer, int64_t feature) const;
+
   private:
     core::Result<void> open_locked(core::ProgressSink& progress);
+    void load_node_alignment_locked();
     void predict_locked(InspectionResult& result);
 
     std::filesystem::path workspace_;
     core::InspectorOptions options_;
     mutable std::mutex mutex_;
     std::optional<core::WorkspaceInspector> inspector_;
+    std::shared_ptr<const NodeAlignmentTable> nodes_;
 };
 
 }  // namespace taxoscope::ui

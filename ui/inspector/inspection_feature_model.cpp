@@ -1,5 +1,7 @@
 #include "ui/inspector/inspection_feature_model.h"
 
+#include <QFont>
+
 #include "ui/inspector/inspection_result.h"
 
 namespace taxoscope::ui {
@@ -11,7 +13,64 @@ void InspectionFeatureModel::set_layer(std::shared_ptr<const InspectionResult> r
     result_ = std::move(result);
     layer_ =
         result_ && layer >= 0 && size_t(layer) < result_->inspection.layers.size() ? layer : -1;
+    extra_.reset();
     endResetModel();
+}
+
+void InspectionFeatureModel::set_extra(std::optional<ExtraFeature> extra) {
+    if (layer_ < 0) {
+        return;
+    }
+    if (extra_) {
+        const int row = top_count();
+        beginRemoveRows({}, row, row);
+        extra_.reset();
+        endRemoveRows();
+    }
+    if (extra && extra->feature >= 0 && row_of_feature(extra->feature) < 0) {
+        const int row = top_count();
+        beginInsertRows({}, row, row);
+        extra_ = std::move(extra);
+        endInsertRows();
+    }
+}
+
+void InspectionFeatureModel::set_extra_label(std::optional<core::NodeLabel> label) {
+    if (!extra_) {
+        return;
+    }
+    extra_->label = std::move(label);
+    const int row = top_count();
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+int InspectionFeatureModel::top_count() const {
+    return layer_ < 0 ? 0 : int(result_->inspection.layers[size_t(layer_)].top.size());
+}
+
+bool InspectionFeatureModel::is_extra(int row) const {
+    return extra_.has_value() && row == top_count();
+}
+
+float InspectionFeatureModel::value_at(int row) const {
+    if (is_extra(row)) {
+        return extra_->value;
+    }
+    if (row < 0 || row >= top_count()) {
+        return 0.0f;
+    }
+    return result_->inspection.layers[size_t(layer_)].top[size_t(row)].value;
+}
+
+std::optional<core::NodeLabel> InspectionFeatureModel::label_at(int row) const {
+    if (is_extra(row)) {
+        return extra_->label;
+    }
+    if (row < 0 || row >= top_count()) {
+        return std::nullopt;
+    }
+    const auto& labels = result_->labels[size_t(layer_)];
+    return size_t(row) < labels.size() ? labels[size_t(row)] : std::nullopt;
 }
 
 void InspectionFeatureModel::clear() {
@@ -22,7 +81,7 @@ int InspectionFeatureModel::rowCount(const QModelIndex& parent) const {
     if (parent.isValid() || layer_ < 0) {
         return 0;
     }
-    return int(result_->inspection.layers[size_t(layer_)].top.size());
+    return top_count() + (extra_ ? 1 : 0);
 }
 
 int InspectionFeatureModel::columnCount(const QModelIndex& parent) const {
@@ -30,7 +89,10 @@ int InspectionFeatureModel::columnCount(const QModelIndex& parent) const {
 }
 
 int64_t InspectionFeatureModel::feature_at(int row) const {
-    if (row < 0 || row >= rowCount()) {
+    if (is_extra(row)) {
+        return extra_->feature;
+    }
+    if (row < 0 || row >= top_count()) {
         return -1;
     }
     return result_->inspection.layers[size_t(layer_)].top[size_t(row)].feature;
@@ -49,11 +111,9 @@ QVariant InspectionFeatureModel::data(const QModelIndex& index, int role) const 
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) {
         return {};
     }
-    const core::LayerInspection& layer = result_->inspection.layers[size_t(layer_)];
-    const core::FeatureActivation& top = layer.top[size_t(index.row())];
-    const std::vector<std::optional<core::NodeLabel>>& labels = result_->labels[size_t(layer_)];
-    const std::optional<core::NodeLabel>& label =
-        size_t(index.row()) < labels.size() ? labels[size_t(index.row())] : std::nullopt;
+    const core::FeatureActivation top{feature_at(index.row()), value_at(index.row())};
+    const std::optional<core::NodeLabel> label = label_at(index.row());
+    const bool extra = is_extra(index.row());
     const QString name = label ? QString::fromStdString(label->name) : QString();
     const QString id = label ? QString::fromStdString(label->id) : QString();
 
@@ -64,6 +124,22 @@ QVariant InspectionFeatureModel::data(const QModelIndex& index, int role) const 
         const bool number = index.column() == FeatureColumn || index.column() == ActivationColumn ||
                             index.column() == F1Column;
         return int(number ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
+    }
+    if (role == Qt::FontRole && extra) {
+        QFont font;
+        font.setItalic(true);
+        return font;
+    }
+    if (role == Qt::ToolTipRole && extra) {
+        return tr("Feature %1 (activation %2 on this image) is not among the top features: it "
+                  "was chosen in the features-across-layers strip%3")
+            .arg(top.feature)
+            .arg(double(top.value), 0, 'g', 4)
+            .arg(label ? tr(".\nBest taxonomy node: %1 %2 (F1 %3)")
+                             .arg(QString::fromStdString(label->id),
+                                  QString::fromStdString(label->name))
+                             .arg(double(label->f1), 0, 'f', 3)
+                       : QString());
     }
     if (role == Qt::ToolTipRole) {
         if (!label) {

@@ -7,10 +7,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+
+#include "core/inspect/workspace_inspector.h"
 
 namespace taxoscope::ui {
 
 struct InspectionResult;
+
+// A feature shown below the top ones (chosen in the "features across layers" strip): its code
+// on the image and, once known, its best node.
+struct ExtraFeature {
+    int64_t feature = -1;
+    float value = 0.0f;
+    std::optional<core::NodeLabel> label;
+};
 
 class InspectionFeatureModel : public QAbstractTableModel {
     Q_OBJECT
@@ -36,6 +47,13 @@ class InspectionFeatureModel : public QAbstractTableModel {
     int layer() const { return layer_; }
     int64_t feature_at(int row) const;  // -1 outside
     int row_of_feature(int64_t feature) const;
+    float value_at(int row) const;
+    std::optional<core::NodeLabel> label_at(int row) const;
+    // One more row after the top features (nullopt removes it); kept until the layer changes.
+    void set_extra(std::optional<ExtraFeature> extra);
+    const std::optional<ExtraFeature>& extra() const { return extra_; }
+    void set_extra_label(std::optional<core::NodeLabel> label);  // once it is known
+    bool is_extra(int row) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -46,6 +64,8 @@ class InspectionFeatureModel : public QAbstractTableModel {
   private:
     std::shared_ptr<const InspectionResult> result_;
     int layer_ = -1;
+    std::optional<ExtraFeature> extra_;
+    int top_count() const;
 };
 
 }  // namespace taxoscope::ui

@@ -2,6 +2,19 @@
 
 namespace taxoscope::ui {
 
+const LayerNodeAlignment* NodeAlignmentTable::layer(const std::string& name) const {
+    const auto found = layers.find(name);
+    return found == layers.end() ? nullptr : &found->second;
+}
+
+QString NodeAlignmentTable::label(int node) const {
+    if (node < 0 || size_t(node) >= nodes.size()) {
+        return QStringLiteral("node %1").arg(node);
+    }
+    const Node& n = nodes[size_t(node)];
+    return n.name.isEmpty() || n.name == n.id ? n.id : QStringLiteral("%1 (%2)").arg(n.name, n.id);
+}
+
 int InspectionResult::layer_index(const QString& name) const {
     const std::string wanted = name.toStdString();
     for (size_t i = 0; i < inspection.layers.size(); ++i) {

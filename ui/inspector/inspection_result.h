@@ -6,7 +6,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <map>
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/inspect/image_inspection.h"
@@ -22,6 +25,29 @@ struct PredictedClass {
     float probability = 0.0f;  // softmax of the logits at `index`
 };
 
+// One layer's node alignment (analysis/<layer>.safetensors): which feature detects each
+// taxonomy node best, with its F1, and each feature's largest activation over the workspace.
+struct LayerNodeAlignment {
+    std::vector<int32_t> best_feature;  // [V] node_best_feature; -1: no feature
+    std::vector<float> best_f1;         // [V] node_best_f1
+    std::vector<float> act_max;         // [D] act_max (empty when the file lacks it)
+};
+
+// The taxonomy's nodes and every analysed layer's node alignment, read once per workspace.
+struct NodeAlignmentTable {
+    struct Node {
+        QString id;
+        QString name;
+        int height = 0;
+    };
+    std::vector<Node> nodes;  // taxonomy.json order (the analysis' node indices)
+    std::map<std::string, LayerNodeAlignment> layers;
+
+    // nullptr when the layer has no (readable) analysis.
+    const LayerNodeAlignment* layer(const std::string& name) const;
+    QString label(int node) const;  // "name (id)"
+};
+
 struct InspectionResult {
     QString image_path;    // the file that was inspected
     QString display_name;  // what the window calls it ("shirt.png", "pasted image")
@@ -33,6 +59,8 @@ struct InspectionResult {
     QString prediction_note;  // why there is no prediction, when there is none
     QStringList notes;        // the inspector's notes (missing analysis or taxonomy)
     QStringList skipped_layers;
+    // Node alignment of the inspected layers (the "features across layers" strip); never null.
+    std::shared_ptr<const NodeAlignmentTable> nodes;
 
     // Index into inspection.layers of the layer named `name`; -1 when absent.
     int layer_index(const QString& name) const;

@@ -7,6 +7,7 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -39,9 +40,18 @@
 #include "ui/inspector/inspection_engine.h"
 #include "ui/inspector/inspection_feature_model.h"
 #include "ui/inspector/inspection_result.h"
+#include "ui/inspector/layer_feature_strip.h"
 #include "ui/tasks/background_task.h"
 
 namespace taxoscope::ui {
+
+// The maps (and best node) of a feature outside a layer's top features.
+struct InspectorWindow::ExtraMaps {
+    const InspectionResult* result = nullptr;  // the inspection they belong to
+    int layer = -1;
+    core::FeatureMaps maps;
+    std::optional<core::NodeLabel> label;
+};
 
 namespace {
 
@@ -154,10 +164,17 @@ InspectorWindow::InspectorWindow(QWidget* parent) : QWidget(parent, Qt::Window) 
     status->addWidget(progress_);
     status->addWidget(cancel_button_);
 
+    auto* rows = new QSplitter(Qt::Vertical, this);
+    rows->addWidget(columns);
+    rows->addWidget(build_strip_panel());
+    rows->setStretchFactor(0, 1);
+    rows->setStretchFactor(1, 0);
+    rows->setChildrenCollapsible(false);
+
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(error_);
-    layout->addWidget(columns, 1);
+    layout->addWidget(rows, 1);
     layout->addLayout(status);
 
     connect(&watcher_, &QFutureWatcher<TaskResult>::progressValueChanged, this, [this](int value) {
@@ -174,12 +191,61 @@ InspectorWindow::InspectorWindow(QWidget* parent) : QWidget(parent, Qt::Window) 
             });
     connect(&watcher_, &QFutureWatcher<TaskResult>::finished, this,
             &InspectorWindow::task_finished);
+    connect(&maps_watcher_, &QFutureWatcher<MapsResult>::finished, this,
+            &InspectorWindow::extra_maps_finished);
     resize(1280, 780);
 }
 
 InspectorWindow::~InspectorWindow() {
     token_.cancel();
+    maps_token_.cancel();
     watcher_.waitForFinished();
+    maps_watcher_.waitForFinished();
+}
+
+QWidget* InspectorWindow::build_strip_panel() {
+    auto* panel = new QWidget(this);
+    auto* title = new QLabel(tr("<b>Features across layers</b> for node"), panel);
+    node_combo_ = new QComboBox(panel);
+    node_combo_->setObjectName(QStringLiteral("inspectorStripNode"));
+    node_combo_->setEditable(true);
+    node_combo_->setInsertPolicy(QComboBox::NoInsert);
+    node_combo_->setMinimumContentsLength(28);
+    node_combo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    node_combo_->setToolTip(
+        tr("The taxonomy node whose best feature in every layer the strip shows; type to search "
+           "by name or id. Selecting a feature in the table sets it to the feature's best node"));
+    node_combo_->completer()->setFilterMode(Qt::MatchContains);
+    node_combo_->completer()->setCaseSensitivity(Qt::CaseInsensitive);
+    node_combo_->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    connect(node_combo_, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        if (index >= 0) {
+            set_strip_node(node_combo_->itemData(index).toInt());
+        }
+    });
+    strip_caption_ = new QLabel(panel);
+    strip_caption_->setObjectName(QStringLiteral("inspectorStripCaption"));
+    strip_caption_->setText(
+        tr("bar height: the activation on this image relative to the feature's largest over the "
+           "workspace's images · colour: the feature's F1 for the node · click a bar to select"));
+    strip_caption_->setWordWrap(true);
+    QFont small = strip_caption_->font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    strip_caption_->setFont(small);
+    strip_ = new LayerFeatureStrip(panel);
+    strip_->setObjectName(QStringLiteral("inspectorLayerStrip"));
+    connect(strip_, &LayerFeatureStrip::bar_clicked, this, &InspectorWindow::strip_clicked);
+
+    auto* row = new QHBoxLayout;
+    row->addWidget(title);
+    row->addWidget(node_combo_);
+    row->addSpacing(12);
+    row->addWidget(strip_caption_, 1);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 4, 0, 0);
+    layout->addLayout(row);
+    layout->addWidget(strip_);
+    return panel;
 }
 
 QWidget* InspectorWindow::build_feature_panel() {
@@ -325,8 +391,9 @@ void InspectorWindow::set_workspace(const QString& folder) {
     pending_path_.clear();
     watcher_.waitForFinished();
     workspace_ = absolute;
-    engine_ = workspace_.isEmpty() ? nullptr
-                                   : std::make_shared<InspectionEngine>(workspace_.toStdString());
+    cancel_extra_maps();
+    maps_watcher_.waitForFinished();
+    engine_ = workspace_.isEmpty() ? nullptr : InspectionEngine::shared(workspace_.toStdString());
     show_result(nullptr);
     error_->setVisible(false);
     last_error_.clear();
@@ -521,8 +588,13 @@ void InspectorWindow::show_result(std::shared_ptr<const InspectionResult> result
         caption_->clear();
         layer_note_->clear();
         goto_explorer_->setEnabled(false);
+        cancel_extra_maps();
+        extra_maps_.reset();
+        strip_node_ = -1;
+        strip_->clear();
         return;
     }
+    fill_node_selector();
     const core::PreparedImage& image = result_->image;
     image_name_->setText(tr("<b>%1</b> &nbsp; %2×%3 px, model input %4×%5")
                              .arg(result_->display_name.toHtmlEscaped())
@@ -586,7 +658,10 @@ bool InspectorWindow::select_layer(const QString& name) {
 
 void InspectorWindow::layer_changed() {
     const int layer = layer_index();
+    cancel_extra_maps();
+    extra_maps_.reset();
     model_->set_layer(result_, layer);
+    strip_->set_current(layer);
     if (layer < 0) {
         layer_note_->clear();
         feature_changed();
@@ -636,6 +711,183 @@ int64_t InspectorWindow::current_feature() const {
 
 void InspectorWindow::feature_changed() {
     goto_explorer_->setEnabled(current_feature() >= 0);
+    // The strip follows the selected feature's best node, unless the strip chose the feature.
+    if (!strip_selecting_ && current_feature() >= 0) {
+        const int row = model_->row_of_feature(current_feature());
+        if (const auto label = model_->label_at(row); label && label->node >= 0) {
+            set_strip_node(label->node);
+        }
+    }
+    update_overlay();
+}
+
+void InspectorWindow::fill_node_selector() {
+    const NodeAlignmentTable* table = result_ ? result_->nodes.get() : nullptr;
+    if (table == filled_nodes_) {
+        return;
+    }
+    filled_nodes_ = table;
+    const QSignalBlocker block(node_combo_);
+    node_combo_->clear();
+    if (table == nullptr) {
+        return;
+    }
+    for (size_t v = 0; v < table->nodes.size(); ++v) {
+        node_combo_->addItem(table->label(int(v)), int(v));
+    }
+    strip_node_ = -1;
+}
+
+bool InspectorWindow::set_strip_node(int node) {
+    if (!result_ || node < 0 || size_t(node) >= result_->nodes->nodes.size()) {
+        return false;
+    }
+    strip_node_ = node;
+    {
+        const QSignalBlocker block(node_combo_);
+        node_combo_->setCurrentIndex(node_combo_->findData(node));
+    }
+    update_strip();
+    return true;
+}
+
+void InspectorWindow::update_strip() {
+    if (!result_ || strip_node_ < 0) {
+        strip_->clear();
+        return;
+    }
+    const NodeAlignmentTable& table = *result_->nodes;
+    QVector<StripBar> bars;
+    for (const core::LayerInspection& layer : result_->inspection.layers) {
+        StripBar bar;
+        bar.layer = QString::fromStdString(layer.layer);
+        const LayerNodeAlignment* alignment = table.layer(layer.layer);
+        if (alignment == nullptr) {
+            bar.note = tr("the layer has no analysis (analysis/<layer>.safetensors)");
+        } else if (const int feature = alignment->best_feature[size_t(strip_node_)];
+                   feature < 0 || size_t(feature) >= layer.codes.size()) {
+            bar.note = tr("no feature of the layer detects this node");
+        } else {
+            bar.feature = feature;
+            bar.value = layer.codes[size_t(feature)];
+            bar.f1 = alignment->best_f1[size_t(strip_node_)];
+            if (size_t(feature) < alignment->act_max.size()) {
+                bar.scale = alignment->act_max[size_t(feature)];
+            }
+        }
+        bars.push_back(bar);
+    }
+    strip_->set_bars(std::move(bars), table.label(strip_node_));
+    strip_->set_current(layer_index());
+}
+
+void InspectorWindow::strip_clicked(int index) {
+    const QVector<StripBar>& bars = strip_->bars();
+    if (index >= 0 && index < bars.size() && bars[index].feature >= 0) {
+        select_layer_feature(bars[index].layer, bars[index].feature);
+    }
+}
+
+bool InspectorWindow::select_layer_feature(const QString& layer, int64_t feature) {
+    const int index = layer_combo_->findData(layer);
+    if (!result_ || index < 0 || feature < 0 ||
+        size_t(feature) >= result_->inspection.layers[size_t(index)].codes.size()) {
+        return false;
+    }
+    strip_selecting_ = true;
+    if (layer_combo_->currentIndex() != index) {
+        layer_combo_->setCurrentIndex(index);  // layer_changed() refills the table
+    }
+    int row = model_->row_of_feature(feature);
+    if (row < 0) {
+        cancel_extra_maps();
+        extra_maps_.reset();
+        const core::LayerInspection& inspection = result_->inspection.layers[size_t(index)];
+        model_->set_extra(ExtraFeature{feature, inspection.codes[size_t(feature)], std::nullopt});
+        row = model_->row_of_feature(feature);
+        start_extra_maps(index, feature);
+    }
+    const QModelIndex cell = proxy_->mapFromSource(model_->index(row, 0));
+    table_->setCurrentIndex(cell);
+    table_->scrollTo(cell);
+    strip_selecting_ = false;
+    goto_explorer_->setEnabled(current_feature() >= 0);
+    update_overlay();
+    return true;
+}
+
+void InspectorWindow::start_extra_maps(int layer, int64_t feature) {
+    if (!engine_ || !result_) {
+        return;
+    }
+    maps_token_ = core::CancelToken();
+    maps_failed_ = false;
+    auto engine = engine_;
+    auto result = result_;
+    const std::string name = result_->inspection.layers[size_t(layer)].layer;
+    maps_watcher_.setFuture(run_in_background<MapsResult>(
+        [engine, result, layer, name, feature](core::ProgressSink& progress,
+                                               const core::CancelToken& cancel) -> MapsResult {
+            auto inspected = engine->layer_maps(result->image, name, {feature},
+                                                /*relevance=*/true, progress, cancel);
+            if (!inspected) {
+                return core::fail(inspected.error());
+            }
+            auto maps = std::make_shared<ExtraMaps>();
+            maps->result = result.get();
+            maps->layer = layer;
+            if (!inspected->maps.empty()) {
+                maps->maps = std::move(inspected->maps.front());
+            }
+            maps->maps.feature = feature;
+            maps->label = engine->best_node(name, feature);
+            return std::shared_ptr<const ExtraMaps>(std::move(maps));
+        },
+        maps_token_));
+}
+
+void InspectorWindow::cancel_extra_maps() {
+    maps_token_.cancel();
+}
+
+bool InspectorWindow::is_computing_maps() const {
+    return maps_watcher_.isRunning();
+}
+
+bool InspectorWindow::wait_for_maps(int timeout_ms) {
+    QElapsedTimer timer;
+    timer.start();
+    while (maps_watcher_.isRunning() && timer.elapsed() < timeout_ms) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    QCoreApplication::processEvents();
+    return !maps_watcher_.isRunning() && extra_maps_ != nullptr;
+}
+
+void InspectorWindow::extra_maps_finished() {
+    const QFuture<MapsResult> future = maps_watcher_.future();
+    if (future.resultCount() == 0) {
+        return;
+    }
+    const MapsResult maps = future.result();
+    if (!maps) {
+        if (maps.error().code != core::ErrorCode::Cancelled) {
+            maps_failed_ = true;
+            caption_->setText(
+                caption_->text() +
+                QStringLiteral("<br><i>%1</i>")
+                    .arg(tr("No map: %1")
+                             .arg(QString::fromStdString(maps.error().message).toHtmlEscaped())));
+        }
+        return;
+    }
+    const auto& extra = model_->extra();
+    if ((*maps)->result != result_.get() || (*maps)->layer != model_->layer() || !extra ||
+        extra->feature != (*maps)->maps.feature) {
+        return;  // the user moved on
+    }
+    extra_maps_ = *maps;
+    model_->set_extra_label(extra_maps_->label);
     update_overlay();
 }
 
@@ -653,6 +905,10 @@ void InspectorWindow::update_overlay() {
     const int layer = layer_index();
     const int64_t feature = current_feature();
     const core::FeatureMaps* maps = result_ ? result_->maps(layer, feature) : nullptr;
+    if (maps == nullptr && extra_maps_ && extra_maps_->layer == layer &&
+        extra_maps_->maps.feature == feature) {
+        maps = &extra_maps_->maps;
+    }
     relevance_button_->setEnabled(maps != nullptr && !maps->relevance_pixels.empty());
     patch_button_->setEnabled(maps != nullptr && !maps->patch_pixels.empty());
     if (layer < 0 || feature < 0) {
@@ -666,11 +922,11 @@ void InspectorWindow::update_overlay() {
     if (row < 0) {
         return;
     }
-    const std::optional<core::NodeLabel>& label = result_->labels[size_t(layer)][size_t(row)];
+    const std::optional<core::NodeLabel> label = model_->label_at(row);
     QString text = tr("<b>%1 · feature %2</b> &nbsp; activation %3")
                        .arg(QString::fromStdString(inspection.layer).toHtmlEscaped())
                        .arg(feature)
-                       .arg(double(inspection.top[size_t(row)].value), 0, 'f', 4);
+                       .arg(double(model_->value_at(row)), 0, 'f', 4);
     if (label) {
         const QString node = label->name.empty() ? tr("node %1").arg(label->node)
                                                  : QString::fromStdString(label->name);
@@ -692,8 +948,10 @@ void InspectorWindow::update_overlay() {
     if (pixels == nullptr || pixels->empty()) {
         heatmap_->clear_heat();
         legend_->clear();
+        const bool computing = model_->is_extra(row) && maps_watcher_.isRunning();
         text += QStringLiteral("<br><i>%1</i>")
-                    .arg(inspection.note.empty()
+                    .arg(computing ? tr("Computing this feature's maps…")
+                         : inspection.note.empty()
                              ? tr("No map for this feature")
                              : tr("No map: %1")
                                    .arg(QString::fromStdString(inspection.note).toHtmlEscaped()));

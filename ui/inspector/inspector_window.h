@@ -29,9 +29,14 @@ class QSortFilterProxyModel;
 class QTableView;
 class QToolButton;
 
+namespace taxoscope::core {
+struct FeatureMaps;
+}
+
 namespace taxoscope::ui {
 
 class HeatLegend;
+class LayerFeatureStrip;
 class HeatmapView;
 class InspectionEngine;
 class InspectionFeatureModel;
@@ -76,6 +81,19 @@ class InspectorWindow : public QWidget {
     MapKind map_kind() const { return map_kind_; }
     void set_opacity(double opacity);  // 0..1, through the slider
 
+    // "Features across layers": the taxonomy node (an index into taxonomy.json) whose best
+    // feature in every layer the strip shows; false for an unknown node. Selecting a feature
+    // sets it to that feature's best node.
+    bool set_strip_node(int node);
+    int strip_node() const { return strip_node_; }
+    // Selects the layer and its feature. A feature outside the layer's top features gets a row
+    // of its own below them, its maps computed in the background. False for an unknown layer
+    // or feature.
+    bool select_layer_feature(const QString& layer, int64_t feature);
+    bool is_computing_maps() const;
+    // Processes events until no extra map is being computed; true when it was computed.
+    bool wait_for_maps(int timeout_ms = 60000);
+
     QTableView* feature_view() const { return table_; }
     InspectionFeatureModel* feature_model() const { return model_; }
     QComboBox* layer_selector() const { return layer_combo_; }
@@ -85,6 +103,8 @@ class InspectorWindow : public QWidget {
     QLabel* prediction_label() const { return prediction_; }
     QSlider* opacity_slider() const { return opacity_; }
     QPushButton* explorer_button() const { return goto_explorer_; }
+    LayerFeatureStrip* layer_strip() const { return strip_; }
+    QComboBox* node_selector() const { return node_combo_; }
 
   Q_SIGNALS:
     // "Go to feature in explorer": the explorer should show this layer's feature.
@@ -99,8 +119,17 @@ class InspectorWindow : public QWidget {
 
   private:
     using TaskResult = core::Result<std::shared_ptr<const InspectionResult>>;
+    struct ExtraMaps;
+    using MapsResult = core::Result<std::shared_ptr<const ExtraMaps>>;
     QWidget* build_feature_panel();
     QWidget* build_image_panel();
+    QWidget* build_strip_panel();
+    void fill_node_selector();
+    void update_strip();
+    void strip_clicked(int index);
+    void start_extra_maps(int layer, int64_t feature);
+    void extra_maps_finished();
+    void cancel_extra_maps();
     void start(const QString& path, const QString& display_name);
     void task_finished();
     void set_running(bool running);
@@ -117,7 +146,14 @@ class InspectorWindow : public QWidget {
     std::shared_ptr<const InspectionResult> result_;
     QFutureWatcher<TaskResult> watcher_;
     core::CancelToken token_;
-    QString pending_path_;  // started once the cancelled task has stopped
+    QFutureWatcher<MapsResult> maps_watcher_;
+    core::CancelToken maps_token_;
+    std::shared_ptr<const ExtraMaps> extra_maps_;  // of the model's extra row
+    bool maps_failed_ = false;
+    int strip_node_ = -1;
+    bool strip_selecting_ = false;        // a strip click selects: the node stays
+    const void* filled_nodes_ = nullptr;  // the NodeAlignmentTable the node selector lists
+    QString pending_path_;                // started once the cancelled task has stopped
     QString pending_name_;
     QString running_name_;
     QString last_error_;
@@ -149,6 +185,9 @@ class InspectorWindow : public QWidget {
     QProgressBar* progress_ = nullptr;
     QLabel* progress_text_ = nullptr;
     QToolButton* cancel_button_ = nullptr;
+    LayerFeatureStrip* strip_ = nullptr;
+    QComboBox* node_combo_ = nullptr;
+    QLabel* strip_caption_ = nullptr;
 };
 
 }  // namespace taxoscope::ui

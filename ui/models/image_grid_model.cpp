@@ -25,6 +25,36 @@ void ImageGridModel::set_images(QVector<GridImage> images) {
     endResetModel();
 }
 
+void ImageGridModel::set_overlay(const QString& ref, const QImage& overlay) {
+    if (overlay.isNull()) {
+        overlays_.remove(ref);
+    } else {
+        overlays_.insert(ref, overlay);
+    }
+    if (show_overlays_) {
+        thumbnail_arrived(ref);
+    }
+}
+
+void ImageGridModel::clear_overlays() {
+    overlays_.clear();
+    if (show_overlays_ && !images_.isEmpty()) {
+        Q_EMIT dataChanged(index(0), index(int(images_.size()) - 1),
+                           {Qt::DecorationRole, HasOverlayRole});
+    }
+}
+
+void ImageGridModel::set_show_overlays(bool show) {
+    if (show == show_overlays_) {
+        return;
+    }
+    show_overlays_ = show;
+    if (!images_.isEmpty()) {
+        Q_EMIT dataChanged(index(0), index(int(images_.size()) - 1),
+                           {Qt::DecorationRole, HasOverlayRole});
+    }
+}
+
 int ImageGridModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(images_.size());
 }
@@ -38,6 +68,12 @@ QVariant ImageGridModel::data(const QModelIndex& index, int role) const {
         case Qt::DisplayRole:
             return QStringLiteral("%1\n%2").arg(image.caption).arg(image.activation, 0, 'g', 3);
         case Qt::DecorationRole: {
+            if (show_overlays_) {
+                const auto overlay = overlays_.constFind(image.ref);
+                if (overlay != overlays_.constEnd()) {
+                    return QPixmap::fromImage(overlay.value());
+                }
+            }
             const QImage thumbnail = thumbnails_->request(image.ref);
             if (!thumbnail.isNull()) {
                 return QPixmap::fromImage(thumbnail);
@@ -61,6 +97,8 @@ QVariant ImageGridModel::data(const QModelIndex& index, int role) const {
             return image.ref;
         case ActivationRole:
             return image.activation;
+        case HasOverlayRole:
+            return show_overlays_ && overlays_.contains(image.ref);
         default:
             return {};
     }
@@ -70,7 +108,7 @@ void ImageGridModel::thumbnail_arrived(const QString& ref) {
     const auto found = row_of_ref_.constFind(ref);
     if (found != row_of_ref_.constEnd()) {
         const QModelIndex cell = index(found.value());
-        Q_EMIT dataChanged(cell, cell, {Qt::DecorationRole});
+        Q_EMIT dataChanged(cell, cell, {Qt::DecorationRole, HasOverlayRole});
     }
 }
 
