@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/taxonomy/taxonomy.h"
 
@@ -90,13 +91,25 @@ void TaxonomyTreeModel::notify_alignment_changed() {
 }
 
 void TaxonomyTreeModel::set_highlighted_nodes(std::vector<int> nodes) {
-    highlighted_.assign(taxonomy_ ? size_t(taxonomy_->node_count()) : 0, 0);
+    std::vector<char> next(taxonomy_ ? size_t(taxonomy_->node_count()) : 0, 0);
     for (int node : nodes) {
-        if (node >= 0 && size_t(node) < highlighted_.size()) {
-            highlighted_[size_t(node)] = 1;
+        if (node >= 0 && size_t(node) < next.size()) {
+            next[size_t(node)] = 1;
         }
     }
-    notify_alignment_changed();
+    const std::vector<char> previous = std::exchange(highlighted_, std::move(next));
+    // Only rows whose highlight changed are announced: every click changes the path, and
+    // notifying every materialised row costs milliseconds once many branches have been opened.
+    const QVector<int> roles{Qt::FontRole, Qt::BackgroundRole};
+    for (size_t item = 0; item < items_.size(); ++item) {
+        const size_t node = size_t(items_[item].node);
+        const char was = node < previous.size() ? previous[node] : 0;
+        if (was != highlighted_[node]) {
+            const int row = items_[item].row;
+            Q_EMIT dataChanged(createIndex(row, 0, quintptr(item)),
+                               createIndex(row, ColumnCount - 1, quintptr(item)), roles);
+        }
+    }
 }
 
 bool TaxonomyTreeModel::is_highlighted(int node) const {

@@ -6,6 +6,10 @@
 namespace taxoscope::ui {
 
 ActivationHistogram::ActivationHistogram(QWidget* parent) : QCustomPlot(parent) {
+    // replot() redraws the plot's buffer at once but leaves the screen to the next paint:
+    // QCustomPlot's default immediate refresh would repaint the whole window inside each
+    // feature click, once per plot.
+    setPlottingHint(QCP::phImmediateRefresh, false);
     bars_ = new QCPBars(xAxis, yAxis);
     bars_->setPen(QPen(QColor(40, 80, 140)));
     bars_->setBrush(QColor(70, 130, 180, 200));
@@ -55,7 +59,8 @@ void ActivationHistogram::set_histogram(const QVector<double>& edges,
 }
 
 ClassDistributionPlot::ClassDistributionPlot(QWidget* parent) : QCustomPlot(parent) {
-    inside_ = new QCPBars(yAxis, xAxis);  // horizontal bars: classes down the left
+    setPlottingHint(QCP::phImmediateRefresh, false);  // as in ActivationHistogram
+    inside_ = new QCPBars(yAxis, xAxis);              // horizontal bars: classes down the left
     outside_ = new QCPBars(yAxis, xAxis);
     inside_->setName(tr("under the LCH"));
     outside_->setName(tr("outside the LCH"));
