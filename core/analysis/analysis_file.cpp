@@ -328,30 +328,60 @@ Result<AnalysisSummary> read_analysis_summary(const std::filesystem::path& path)
         }
         out.layers[name] = std::move(*layer);
     }
+    for (const auto& [key, value] : j->items()) {
+        if (key != "format" && key != "version" && key != "layers") {
+            out.extra[key] = value;
+        }
+    }
     return out;
 }
 
-Result<void> update_analysis_summary(const std::filesystem::path& path, const LayerSummary& layer) {
-    AnalysisSummary summary;
+namespace {
+
+AnalysisSummary read_summary_or_empty(const std::filesystem::path& path) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) {
         if (auto existing = read_analysis_summary(path)) {
-            summary = std::move(*existing);
+            return std::move(*existing);
         }
     }
-    summary.layers[layer.layer] = layer;
+    return {};
+}
+
+Result<void> write_summary(const std::filesystem::path& path, const AnalysisSummary& summary) {
     json layers = json::object();
     for (const auto& [name, entry] : summary.layers) {
         layers[name] = entry.to_json();
     }
-    const json out = {
-        {"format", kAnalysisSummaryFormat}, {"version", kAnalysisVersion}, {"layers", layers}};
+    json out = summary.extra;
+    out["format"] = kAnalysisSummaryFormat;
+    out["version"] = kAnalysisVersion;
+    out["layers"] = layers;
     const std::string text = out.dump(2) + "\n";
     // Unchanged content is not rewritten, so a rerun that skips every layer touches no file.
     if (auto existing = read_text_file(path); existing && *existing == text) {
         return {};
     }
     return write_file_atomic(path, text);
+}
+
+}  // namespace
+
+Result<void> update_analysis_summary(const std::filesystem::path& path, const LayerSummary& layer) {
+    AnalysisSummary summary = read_summary_or_empty(path);
+    summary.layers[layer.layer] = layer;
+    return write_summary(path, summary);
+}
+
+Result<void> set_analysis_summary_entry(const std::filesystem::path& path, const std::string& key,
+                                        const nlohmann::json& value) {
+    if (key == "format" || key == "version" || key == "layers") {
+        return fail(ErrorCode::InvalidArgument,
+                    "'" + key + "' is summary.json's own key, not an entry to set");
+    }
+    AnalysisSummary summary = read_summary_or_empty(path);
+    summary.extra[key] = value;
+    return write_summary(path, summary);
 }
 
 }  // namespace taxoscope::core

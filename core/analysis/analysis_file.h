@@ -83,11 +83,18 @@ Result<std::map<std::string, std::string>> read_layer_analysis_metadata(
 
 struct AnalysisSummary {
     std::map<std::string, LayerSummary> layers;
+    // Workspace-wide figures other stages add next to "layers" (the demo's "model_test_acc");
+    // kept as they are by every update.
+    nlohmann::json extra = nlohmann::json::object();
 };
 
 Result<AnalysisSummary> read_analysis_summary(const std::filesystem::path& path);
 // Replaces (or adds) one layer's entry, keeping the others; atomic. A missing or unreadable
 // summary.json starts empty (every entry is also kept in its layer file's metadata).
 Result<void> update_analysis_summary(const std::filesystem::path& path, const LayerSummary& layer);
+// Sets one workspace-wide entry next to "layers" ("format", "version" and "layers" are refused);
+// atomic, and no write when the value is already there.
+Result<void> set_analysis_summary_entry(const std::filesystem::path& path, const std::string& key,
+                                        const nlohmann::json& value);
 
 }  // namespace taxoscope::core

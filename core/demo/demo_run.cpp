@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/analysis/analysis_file.h"
 #include "core/demo/demo_analysis_stage.h"
 #include "core/demo/demo_dataset.h"
 #include "core/demo/demo_sae_stage.h"
@@ -297,6 +298,15 @@ Result<void> record_stage(Run& run) {
     run.record["analysis"] = run.result.analysis_done;
     if (auto saved = run.save_record(); !saved) {
         return fail(saved.error());
+    }
+    // The explorer's profile and scripts read the model's accuracy next to the layers' figures.
+    if (run.result.analysis_done) {
+        const auto summary = WorkspacePaths(run.options.out).analysis_summary();
+        if (auto set =
+                set_analysis_summary_entry(summary, "model_test_acc", run.result.model_test_acc);
+            !set) {
+            return fail(set.error());
+        }
     }
     auto workspace = Workspace::open(run.options.out);
     if (!workspace) {

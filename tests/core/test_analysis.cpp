@@ -212,6 +212,16 @@ class TestAnalysis : public QObject {
         QCOMPARE(summary->layers.count(ws.layer), size_t{1});
         QCOMPARE(summary->layers.at(ws.layer).coverage, s.coverage);
         QVERIFY(fs::exists(WorkspacePaths(ws.root).taxonomy()));
+
+        // A workspace-wide entry survives later layer updates; the file's own keys are refused.
+        const auto summary_file = WorkspacePaths(ws.root).analysis_summary();
+        QVERIFY(set_analysis_summary_entry(summary_file, "model_test_acc", 0.875).has_value());
+        QVERIFY(update_analysis_summary(summary_file, s).has_value());
+        auto again = read_analysis_summary(summary_file);
+        QVERIFY(again.has_value());
+        QCOMPARE(again->extra.value("model_test_acc", -1.0), 0.875);
+        QCOMPARE(again->layers.size(), summary->layers.size());
+        QVERIFY(!set_analysis_summary_entry(summary_file, "layers", 1).has_value());
     }
 
     void statistics_equal_brute_force() {

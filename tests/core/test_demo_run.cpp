@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/analysis/analysis_file.h"
 #include "core/demo/demo_run.h"
 #include "core/sae/sae_io.h"
 #include "core/sae/sae_trainer.h"
@@ -76,7 +77,10 @@ class TestDemoRun : public QObject {
         for (const std::string& layer : ws->layer_names()) {
             QVERIFY2(std::filesystem::exists(ws->paths().analysis(layer)), layer.c_str());
         }
-        QVERIFY(std::filesystem::exists(ws->paths().analysis_summary()));
+        auto summary = read_analysis_summary(ws->paths().analysis_summary());
+        QVERIFY2(summary, summary ? "" : summary.error().message.c_str());
+        QCOMPARE(summary->layers.size(), size_t(4));
+        QCOMPARE(summary->extra.value("model_test_acc", -1.0), result->model_test_acc);
         QVERIFY(std::filesystem::exists(ws->paths().taxonomy()));
         QCOMPARE(ws->layer_names(),
                  (std::vector<std::string>{"block1", "block2", "block3", "block4"}));
