@@ -1,6 +1,8 @@
 // dot layout and the graph view: parents above children, clicks select nodes.
+#include <QApplication>
 #include <QSignalSpy>
 #include <QTest>
+#include <QWheelEvent>
 
 #include <memory>
 
@@ -16,6 +18,7 @@ class TestTaxonomyGraph : public QObject {
     void dot_puts_parents_above_children();
     void layout_refuses_edges_to_missing_nodes();
     void clicking_a_node_selects_it();
+    void a_node_shown_before_the_view_has_its_size_fits_once_it_has();
 };
 
 void TestTaxonomyGraph::dot_puts_parents_above_children() {
@@ -77,6 +80,34 @@ void TestTaxonomyGraph::clicking_a_node_selects_it() {
     QCOMPARE(clicked.front().front().toInt(), dog);
     view.show_node(-1);
     QVERIFY(view.node_position(dog).isNull());
+}
+
+void TestTaxonomyGraph::a_node_shown_before_the_view_has_its_size_fits_once_it_has() {
+    auto parsed = core::parse_custom_taxonomy(
+        "[classes]\ncat\ndog\n[edges]\ncat\tpet\ndog\tpet\npet\tanimal\n", "t.tsv");
+    QVERIFY(parsed.has_value());
+    auto taxonomy = std::make_shared<const core::Taxonomy>(std::move(*parsed));
+    ui::TaxonomyGraphView view;
+    view.resize(60, 40);  // as at start-up or in a hidden tab
+    view.set_taxonomy(taxonomy);
+    view.show_node(*taxonomy->find("pet"));
+    const double cramped = view.transform().m11();
+    QVERIFY2(cramped < 0.5, qPrintable(QString::number(cramped)));
+
+    view.resize(800, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY2(view.transform().m11() > 2 * cramped,
+             qPrintable(QString::number(view.transform().m11())));
+
+    // Once the user zooms, a resize keeps their zoom.
+    QWheelEvent wheel(QPointF(100, 100), view.mapToGlobal(QPoint(100, 100)), {}, QPoint(0, -240),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view.viewport(), &wheel);
+    const double zoomed = view.transform().m11();
+    view.resize(700, 500);
+    QApplication::processEvents();
+    QCOMPARE(view.transform().m11(), zoomed);
 }
 
 QTEST_MAIN(TestTaxonomyGraph)

@@ -68,6 +68,11 @@ void TaxonomyGraphView::set_highlighted_nodes(std::vector<int> nodes) {
 void TaxonomyGraphView::show_node(int node) {
     focus_ = taxonomy_ && node >= 0 && node < taxonomy_->node_count() ? node : -1;
     redraw();
+    auto_fit_ = true;
+    fit_to_view();
+}
+
+void TaxonomyGraphView::fit_to_view() {
     resetTransform();
     fitInView(scene()->itemsBoundingRect(), Qt::KeepAspectRatio);
     // Never magnify a small neighbourhood beyond its natural size.
@@ -77,6 +82,13 @@ void TaxonomyGraphView::show_node(int node) {
     const QPointF centre = node_position(focus_);
     if (!centre.isNull()) {
         centerOn(centre);
+    }
+}
+
+void TaxonomyGraphView::resizeEvent(QResizeEvent* event) {
+    QGraphicsView::resizeEvent(event);
+    if (auto_fit_ && focus_ >= 0) {
+        fit_to_view();
     }
 }
 
@@ -175,6 +187,7 @@ void TaxonomyGraphView::redraw() {
 
 void TaxonomyGraphView::wheelEvent(QWheelEvent* event) {
     const double factor = std::pow(1.0015, event->angleDelta().y());
+    auto_fit_ = false;
     scale(factor, factor);
     event->accept();
 }

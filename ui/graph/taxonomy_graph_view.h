@@ -37,11 +37,15 @@ class TaxonomyGraphView : public QGraphicsView {
 
   protected:
     void wheelEvent(QWheelEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
 
   private:
     void redraw();
+    // Fits the neighbourhood into the view (never magnified beyond its natural size), centred
+    // on the focus node.
+    void fit_to_view();
 
     std::shared_ptr<const core::Taxonomy> taxonomy_;
     std::vector<float> node_f1_;
@@ -49,6 +53,9 @@ class TaxonomyGraphView : public QGraphicsView {
     int focus_ = -1;
     QString last_error_;
     QPoint press_position_;
+    // Until the user zooms, every resize fits again: a node shown before the view had its size
+    // (at start-up, in a hidden tab) would otherwise stay drawn at the fit for a tiny widget.
+    bool auto_fit_ = true;
 };
 
 }  // namespace taxoscope::ui
