@@ -30,6 +30,7 @@
 #include "core/taxonomy/custom_taxonomy.h"
 #include "core/taxonomy/wordnet_location.h"
 #include "core/taxonomy/wordnet_taxonomy.h"
+#include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 
 using namespace taxoscope::core;
@@ -133,6 +134,8 @@ Result<Taxonomy> bench_taxonomy() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The settings taxoscope's programs run with; Python references inherit them.
+    taxoscope::core::restart_with_short_thread_waits(argv);
     int64_t rows = 50000;
     bool serial_only = false;
     for (int i = 1; i < argc; ++i) {

@@ -10,11 +10,14 @@
 
 #include "core/compute/gemm_probe.h"
 #include "core/compute/sae_kernel_torch.h"
+#include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 
 using namespace taxoscope::core;
 
 int main(int argc, char** argv) {
+    // The settings taxoscope's programs run with; Python references inherit them.
+    taxoscope::core::restart_with_short_thread_waits(argv);
     const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 4096;
     const int64_t d_in = argc > 2 ? std::atoll(argv[2]) : 1536;
     const int64_t d_sae = argc > 3 ? std::atoll(argv[3]) : 12288;

@@ -49,6 +49,7 @@
 #include "core/store/workspace.h"
 #include "core/store/workspace_manifest.h"
 #include "core/taxonomy/class_list.h"
+#include "core/util/thread_waits.h"
 #include "ui/data/thumbnail_cache.h"
 #include "ui/explorer/explorer_widget.h"
 #include "ui/explorer/feature_detail_panel.h"
@@ -500,6 +501,8 @@ void summary_line(const char* what, const Figures& figures, double target_ms, bo
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The settings taxoscope's programs run with; Python references inherit them.
+    taxoscope::core::restart_with_short_thread_waits(argv);
     // The offscreen platform warns on every window it shows; nothing else is filtered.
     static const QtMessageHandler previous_handler = qInstallMessageHandler(nullptr);
     qInstallMessageHandler(

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/thread_waits.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -92,6 +94,8 @@ for f in files.values():
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The settings taxoscope's programs run with; Python references inherit them.
+    taxoscope::core::restart_with_short_thread_waits(argv);
     const int n = argc > 1 ? std::atoi(argv[1]) : 300;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
     const int batch = argc > 3 ? std::atoi(argv[3]) : 8;
