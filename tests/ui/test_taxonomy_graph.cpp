@@ -88,15 +88,16 @@ void TestTaxonomyGraph::a_node_shown_before_the_view_has_its_size_fits_once_it_h
     QVERIFY(parsed.has_value());
     auto taxonomy = std::make_shared<const core::Taxonomy>(std::move(*parsed));
     ui::TaxonomyGraphView view;
-    view.resize(60, 40);  // as at start-up or in a hidden tab
+    view.resize(60, 40);  // as at start-up, before the window's layout gave the view its size
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
     view.set_taxonomy(taxonomy);
     view.show_node(*taxonomy->find("pet"));
     const double cramped = view.transform().m11();
     QVERIFY2(cramped < 0.5, qPrintable(QString::number(cramped)));
 
     view.resize(800, 600);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QApplication::processEvents();
     QVERIFY2(view.transform().m11() > 2 * cramped,
              qPrintable(QString::number(view.transform().m11())));
 
