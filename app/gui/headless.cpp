@@ -8,6 +8,7 @@
 #include <QTextStream>
 
 #include "core/taxonomy/taxonomy.h"
+#include "ui/data/thumbnail_cache.h"
 #include "ui/explorer/explorer_widget.h"
 #include "ui/explorer/feature_detail_panel.h"
 #include "ui/explorer/grid_heatmaps.h"
@@ -203,6 +204,11 @@ int select_for_screenshot(ui::MainWindow& window, const QString& node, const QSt
             return shown;
         }
     }
+    // The grid asks for its thumbnails when it paints; the screenshot waits for them.
+    for (int i = 0; i < 10; ++i) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    explorer.thumbnails()->wait_for_loads();
     for (int i = 0; i < 50; ++i) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     }

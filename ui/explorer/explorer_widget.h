@@ -65,6 +65,8 @@ class ExplorerWidget : public QWidget {
     QString feature_table_csv() const;
     // Blocks (processing events) until the current layer's analysis is loaded; false on error.
     bool wait_for_layer(int timeout_ms = 30000);
+    // The thumbnails of the top-image grid (headless screenshots wait for their loads).
+    ThumbnailCache* thumbnails() const { return thumbnails_; }
 
     QTreeView* tree_view() const { return tree_; }
     TaxonomyTreeModel* tree_model() const { return tree_model_; }

@@ -14,7 +14,7 @@ ActivationHistogram::ActivationHistogram(QWidget* parent) : QCustomPlot(parent) 
     bars_->setPen(QPen(QColor(40, 80, 140)));
     bars_->setBrush(QColor(70, 130, 180, 200));
     bars_->setWidthType(QCPBars::wtPlotCoords);
-    xAxis->setLabel(tr("activation (where the feature fires)"));
+    xAxis->setLabel(tr("activation when firing"));
     yAxis->setLabel(tr("images"));
     yAxis->setScaleType(QCPAxis::stLogarithmic);
     yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
@@ -68,7 +68,9 @@ ClassDistributionPlot::ClassDistributionPlot(QWidget* parent) : QCustomPlot(pare
     inside_->setPen(Qt::NoPen);
     outside_->setBrush(QColor(214, 39, 40, 190));
     outside_->setPen(Qt::NoPen);
-    xAxis->setLabel(tr("firing rate within the class (green: under the LCH)"));
+    // Short: the chart shares a narrow column; the tooltip and the bars' colours say the rest.
+    xAxis->setLabel(tr("firing rate (green: under LCH)"));
+    xAxis->ticker()->setTickCount(3);
     xAxis->setRange(0.0, 1.0);
     yAxis->setRangeReversed(true);
     // No legend: it would cover the bars; the axis label says what the colours mean.
