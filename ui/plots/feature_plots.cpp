@@ -68,13 +68,15 @@ ClassDistributionPlot::ClassDistributionPlot(QWidget* parent) : QCustomPlot(pare
     inside_->setPen(Qt::NoPen);
     outside_->setBrush(QColor(214, 39, 40, 190));
     outside_->setPen(Qt::NoPen);
-    // Short: the chart shares a narrow column; the tooltip and the bars' colours say the rest.
-    xAxis->setLabel(tr("firing rate (green: under LCH)"));
+    // Short: the chart shares a narrow column; the tooltip says what the colours mean.
+    xAxis->setLabel(tr("firing rate"));
     xAxis->ticker()->setTickCount(3);
     xAxis->setRange(0.0, 1.0);
     yAxis->setRangeReversed(true);
     // No legend: it would cover the bars; the axis label says what the colours mean.
-    setToolTip(tr("Share of each class's images on which the feature fires"));
+    setToolTip(
+        tr("Share of each class's images on which the feature fires; green: classes under "
+           "the feature's LCH, red: outside it"));
 }
 
 void ClassDistributionPlot::set_rates(QVector<ClassRate> rates, int limit) {
