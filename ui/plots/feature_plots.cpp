@@ -73,7 +73,7 @@ ClassDistributionPlot::ClassDistributionPlot(QWidget* parent) : QCustomPlot(pare
     xAxis->ticker()->setTickCount(3);
     xAxis->setRange(0.0, 1.0);
     yAxis->setRangeReversed(true);
-    // No legend: it would cover the bars; the axis label says what the colours mean.
+    // No legend: it would cover the bars.
     setToolTip(
         tr("Share of each class's images on which the feature fires; green: classes under "
            "the feature's LCH, red: outside it"));
