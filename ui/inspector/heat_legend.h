@@ -4,7 +4,7 @@
 
 #include <QWidget>
 
-#include "ui/inspector/heat_colormap.h"
+#include "ui/plots/heat_colormap.h"
 
 namespace taxoscope::ui {
 

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "ui/inspector/heat_colormap.h"
+#include "ui/plots/heat_colormap.h"
 
 namespace taxoscope::ui {
 

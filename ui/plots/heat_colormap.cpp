@@ -1,4 +1,4 @@
-#include "ui/inspector/heat_colormap.h"
+#include "ui/plots/heat_colormap.h"
 
 #include <algorithm>
 #include <array>

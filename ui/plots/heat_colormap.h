@@ -1,5 +1,6 @@
-// The perceptual colormaps of the inspector's heatmaps (the same two the CLI's overlay PNGs
-// use: inferno by default, viridis), as QColors for QPainter.
+// The perceptual colormaps of every view, as QColors for QPainter: the inspector's heatmaps
+// (the same two the CLI's overlay PNGs use: inferno by default, viridis) and, through
+// score_color, the viridis of F1 and coverage.
 #pragma once
 
 #include <QColor>
