@@ -85,6 +85,23 @@ class TestCli : public QObject {
         const auto bad = run_cli({"--threads", "-3", "doctor"});
         QVERIFY(bad.exit_code != 0);
     }
+
+    // libgomp prints the settings it started with (OMP_DISPLAY_ENV): the program restarts
+    // itself with the short waits, and a user's own setting is kept.
+    void thread_pools_start_with_short_waits_unless_the_user_chose() {
+        auto env = QProcessEnvironment::systemEnvironment();
+        for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT",
+                                 "GOTO_THREAD_TIMEOUT"}) {
+            env.remove(QString::fromLatin1(name));
+        }
+        env.insert("OMP_DISPLAY_ENV", "verbose");
+        const auto fresh = run_cli({"doctor", "--no-gemm"}, env);
+        QVERIFY2(fresh.err.contains("GOMP_SPINCOUNT = '1000'"), qPrintable(fresh.err));
+        env.insert("GOMP_SPINCOUNT", "5000");
+        const auto chosen = run_cli({"doctor", "--no-gemm"}, env);
+        QVERIFY2(chosen.err.contains("GOMP_SPINCOUNT = '5000'"), qPrintable(chosen.err));
+        QVERIFY2(!chosen.err.contains("GOMP_SPINCOUNT = '1000'"), qPrintable(chosen.err));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestCli)
