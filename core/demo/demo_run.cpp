@@ -345,7 +345,7 @@ DemoPlan make_demo_plan(bool quick, uint64_t seed) {
         plan.training.epochs = 3;
         plan.extract_train_images = 60000;
         plan.extract_test_images = 10000;
-        plan.sae.steps = 1500;
+        plan.sae.steps = 3000;
         plan.sae.batch = 1024;
         plan.sae.log_every = 100;
         plan.sae.checkpoint_every = 500;
