@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QTreeView>
 
+#include "support/isolated_settings.h"
 #include "support/planted_workspace.h"
 #include "support/process_run.h"
 #include "ui/explorer/explorer_widget.h"
@@ -74,9 +75,7 @@ class TestExplorer : public QObject {
 };
 
 void TestExplorer::initTestCase() {
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("taxoscope-tests");
+    test::use_isolated_settings(settings_.path(), "test_explorer");
     const test::PlantedWorkspace planted =
         test::write_planted_workspace(dir_.filePath("ws").toStdString());
     QVERIFY(planted.rows > 0);

@@ -35,6 +35,7 @@
 #include "core/data/fashion_mnist.h"
 #include "core/store/workspace.h"
 #include "core/util/progress.h"
+#include "support/isolated_settings.h"
 #include "support/process_run.h"
 #include "ui/data/thumbnail_cache.h"
 #include "ui/explorer/explorer_widget.h"
@@ -92,9 +93,7 @@ void TestInspector::initTestCase() {
                                  "train-images-idx3-ubyte.gz")) {
         QSKIP("Fashion-MNIST (Debian package dataset-fashion-mnist) is not installed");
     }
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("taxoscope-tests");
+    test::use_isolated_settings(settings_.path(), "test_inspector");
     QVERIFY(dir_.isValid());
     workspace_ = dir_.filePath("demo");
     const test::ProcessResult demo =

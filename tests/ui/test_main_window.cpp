@@ -9,6 +9,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include "support/isolated_settings.h"
 #include "ui/dialogs/about_dialog.h"
 #include "ui/main_window.h"
 
@@ -31,10 +32,7 @@ class TestMainWindow : public QObject {
   private Q_SLOTS:
     void initTestCase() {
         QVERIFY(settings_dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings_dir_.path());
-        QCoreApplication::setOrganizationName("taxoscope-tests");
-        QCoreApplication::setApplicationName("test_main_window");
+        taxoscope::test::use_isolated_settings(settings_dir_.path(), "test_main_window");
     }
 
     void starts_on_the_empty_state_with_instructions() {

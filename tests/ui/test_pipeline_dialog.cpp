@@ -29,6 +29,7 @@
 #include "core/sae/sae_trainer.h"
 #include "core/store/npy_file.h"
 #include "core/store/workspace.h"
+#include "support/isolated_settings.h"
 #include "support/tiny_models.h"
 #include "ui/explorer/explorer_widget.h"
 #include "ui/main_window.h"
@@ -85,10 +86,7 @@ class TestPipelineDialog : public QObject {
 };
 
 void TestPipelineDialog::initTestCase() {
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("taxoscope-tests");
-    QCoreApplication::setApplicationName("test_pipeline_dialog");
+    test::use_isolated_settings(settings_.path(), "test_pipeline_dialog");
     QVERIFY(dir_.isValid());
     const fs::path root = dir_.path().toStdString();
     model_ = QString::fromStdString((root / "tiny_vit.pt").string());
