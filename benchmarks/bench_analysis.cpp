@@ -1,6 +1,6 @@
 // Per-layer analysis throughput against the fp32 GEMM peak measured in the same run, and the
 // process's peak RSS (docs/analysis.md, "Performance").
-//   bench_analysis [--quick] [--rows N] [--serial-only]
+//   bench_analysis [--quick] [--rows N] [--serial-only] [--no-probe]
 // Synthetic layer: N rows (50,000; --quick 5,000) x d_in 1,536 float16 activations, a random
 // ReLU SAE with d_sae 12,288 whose encoder bias makes ~2% of the codes fire (a trained SAE's
 // density; a fresh random one fires on half, which no real analysis sees), labels uniform over
@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
     taxoscope::core::restart_with_short_thread_waits(argv);
     int64_t rows = 50000;
     bool serial_only = false;
+    bool run_probe = true;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0) {
             rows = 5000;
@@ -145,8 +146,12 @@ int main(int argc, char** argv) {
             rows = std::atoll(argv[++i]);
         } else if (std::strcmp(argv[i], "--serial-only") == 0) {
             serial_only = true;
+        } else if (std::strcmp(argv[i], "--no-probe") == 0) {
+            run_probe = false;
         } else {
-            std::fprintf(stderr, "usage: bench_analysis [--quick] [--rows N] [--serial-only]\n");
+            std::fprintf(
+                stderr,
+                "usage: bench_analysis [--quick] [--rows N] [--serial-only] [--no-probe]\n");
             return 2;
         }
     }
@@ -236,7 +241,7 @@ int main(int argc, char** argv) {
             parallel != 0 ? "parallel" : "serial  ", s, flops / s / 1e9,
             100.0 * flops / s / 1e9 / peak->fp32_peak(), result->summary.l0, result->summary.fvu);
     }
-    {
+    if (run_probe) {
         auto file = open_activation_file(in.activations);
         if (!file) {
             return fail_with(file.error());

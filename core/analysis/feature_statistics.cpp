@@ -47,49 +47,41 @@ FeatureStatisticsAccumulator::FeatureStatisticsAccumulator(int64_t d_sae, int64_
     s_.class_fire_baseline.assign(cd, 0);
 }
 
-void FeatureStatisticsAccumulator::add_features(const EncodedBlock& block, const int32_t* labels,
+void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const int32_t* labels,
                                                 const int32_t* baseline_labels, int64_t begin,
                                                 int64_t end) {
-    // Most codes do not fire: test a chunk with a loop the compiler vectorises and only walk
-    // the chunks where something fired.
-    constexpr int64_t kChunk = 32;
     const int64_t d = s_.d_sae;
     const float tau = tau_;
-    for (int64_t i = 0; i < block.rows; ++i) {
-        const float* z = block.codes + i * d;
-        const int64_t row = block.first_row + i;
+    const bool whole_rows = begin == 0 && end == d;
+    for (int64_t i = 0; i < codes.rows; ++i) {
+        const int64_t row = codes.first_row + i;
         const int32_t c = labels[row];
         const int32_t cb = baseline_labels[row];
         int64_t* class_fire = c >= 0 ? s_.class_fire.data() + c * d : nullptr;
         double* class_sum = c >= 0 ? s_.class_sum.data() + c * d : nullptr;
         int64_t* baseline_fire = cb >= 0 ? s_.class_fire_baseline.data() + cb * d : nullptr;
-        for (int64_t j0 = begin; j0 < end; j0 += kChunk) {
-            const int64_t j1 = std::min(j0 + kChunk, end);
-            int hits = 0;
-            for (int64_t j = j0; j < j1; ++j) {
-                hits += z[j] > tau ? 1 : 0;
-            }
-            if (hits == 0) {
+        const int64_t e0 =
+            whole_rows ? codes.row_start[static_cast<size_t>(i)] : codes.lower_bound(i, begin);
+        const int64_t e1 =
+            whole_rows ? codes.row_start[static_cast<size_t>(i) + 1] : codes.lower_bound(i, end);
+        for (int64_t e = e0; e < e1; ++e) {
+            const float v = codes.value[static_cast<size_t>(e)];
+            if (!(v > tau)) {
                 continue;
             }
-            for (int64_t j = j0; j < j1; ++j) {
-                const float v = z[j];
-                if (!(v > tau)) {
-                    continue;
-                }
-                const auto ju = static_cast<size_t>(j);
-                s_.fire_count[ju] += 1;
-                s_.act_sum[ju] += v;
-                s_.act_sq_sum[ju] += static_cast<double>(v) * v;
-                s_.act_max[ju] = std::max(s_.act_max[ju], v);
-                s_.hist[ju * kHistBins + static_cast<size_t>(histogram_bin(v))] += 1;
-                if (class_fire != nullptr) {
-                    class_fire[j] += 1;
-                    class_sum[j] += v;
-                }
-                if (baseline_fire != nullptr) {
-                    baseline_fire[j] += 1;
-                }
+            const int64_t j = codes.feature[static_cast<size_t>(e)];
+            const auto ju = static_cast<size_t>(j);
+            s_.fire_count[ju] += 1;
+            s_.act_sum[ju] += v;
+            s_.act_sq_sum[ju] += static_cast<double>(v) * v;
+            s_.act_max[ju] = std::max(s_.act_max[ju], v);
+            s_.hist[ju * kHistBins + static_cast<size_t>(histogram_bin(v))] += 1;
+            if (class_fire != nullptr) {
+                class_fire[j] += 1;
+                class_sum[j] += v;
+            }
+            if (baseline_fire != nullptr) {
+                baseline_fire[j] += 1;
             }
         }
     }
@@ -97,25 +89,42 @@ void FeatureStatisticsAccumulator::add_features(const EncodedBlock& block, const
 
 Result<void> FeatureStatisticsAccumulator::add(const EncodedBlock& block, const int32_t* labels,
                                                const int32_t* baseline_labels) {
+    if (block.rows > 0 && block.codes == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "feature statistics: block without codes");
+    }
     if (block.d_sae != s_.d_sae) {
         return fail(ErrorCode::ShapeMismatch,
                     "feature statistics: block has " + std::to_string(block.d_sae) +
                         " features, expected " + std::to_string(s_.d_sae));
     }
-    if (block.rows > 0 &&
-        (block.codes == nullptr || labels == nullptr || baseline_labels == nullptr)) {
-        return fail(ErrorCode::InvalidArgument,
-                    "feature statistics: block without codes or labels");
+    gather_nonzero_codes(block, scratch_);
+    return add(scratch_, labels, baseline_labels);
+}
+
+Result<void> FeatureStatisticsAccumulator::add(const SparseCodes& codes, const int32_t* labels,
+                                               const int32_t* baseline_labels) {
+    if (codes.d_sae != s_.d_sae) {
+        return fail(ErrorCode::ShapeMismatch,
+                    "feature statistics: block has " + std::to_string(codes.d_sae) +
+                        " features, expected " + std::to_string(s_.d_sae));
     }
-    s_.rows += block.rows;
+    if (tau_ < 0.0f) {
+        return fail(ErrorCode::InvalidArgument,
+                    "feature statistics: tau must be >= 0 (codes are never negative, so a "
+                    "negative tau would make every feature fire on every row)");
+    }
+    if (codes.rows > 0 && (labels == nullptr || baseline_labels == nullptr)) {
+        return fail(ErrorCode::InvalidArgument, "feature statistics: block without labels");
+    }
+    s_.rows += codes.rows;
     // Features are independent and every [C, D] row is split the same way, so threads that own
     // disjoint feature ranges never write the same counter.
     if (parallel_) {
         at::parallel_for(0, s_.d_sae, 1024, [&](int64_t begin, int64_t end) {
-            add_features(block, labels, baseline_labels, begin, end);
+            add_features(codes, labels, baseline_labels, begin, end);
         });
     } else {
-        add_features(block, labels, baseline_labels, 0, s_.d_sae);
+        add_features(codes, labels, baseline_labels, 0, s_.d_sae);
     }
     return {};
 }

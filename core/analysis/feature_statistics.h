@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/compute/sae_kernel.h"
+#include "core/compute/sparse_codes.h"
 
 namespace taxoscope::core {
 
@@ -39,22 +40,27 @@ struct FeatureStatistics {
 
 class FeatureStatisticsAccumulator {
   public:
-    // `parallel`: split each block's features over LibTorch's intra-op threads.
+    // `parallel`: split each block's features over LibTorch's intra-op threads. tau must be
+    // >= 0 (add() says so otherwise): codes are never negative, and the accumulator walks only
+    // the non-zero ones.
     FeatureStatisticsAccumulator(int64_t d_sae, int64_t classes, float tau, bool parallel = true);
 
     // labels / baseline_labels are indexed by absolute row (the whole stream), values in
     // [-1, classes): -1 rows count in the per-feature figures but in no class.
     Result<void> add(const EncodedBlock& block, const int32_t* labels,
                      const int32_t* baseline_labels);
+    Result<void> add(const SparseCodes& codes, const int32_t* labels,
+                     const int32_t* baseline_labels);
 
     const FeatureStatistics& statistics() const { return s_; }
     FeatureStatistics take() { return std::move(s_); }
 
   private:
-    void add_features(const EncodedBlock& block, const int32_t* labels,
+    void add_features(const SparseCodes& codes, const int32_t* labels,
                       const int32_t* baseline_labels, int64_t begin, int64_t end);
 
     FeatureStatistics s_;
+    SparseCodes scratch_;  // for blocks handed over dense
     float tau_;
     bool parallel_;
 };

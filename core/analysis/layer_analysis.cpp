@@ -8,6 +8,7 @@
 #include "core/analysis/seeded_shuffle.h"
 #include "core/analysis/taxonomy_alignment.h"
 #include "core/compute/feature_top_k.h"
+#include "core/compute/sparse_codes.h"
 #include "core/sae/activation_rows.h"
 #include "core/sae/sae_io.h"
 
@@ -105,6 +106,11 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     if (options.k < 1) {
         return fail(ErrorCode::InvalidArgument, "top-k must be at least 1");
     }
+    if (!(options.tau >= 0.0f)) {
+        return fail(ErrorCode::InvalidArgument,
+                    "tau must be >= 0: SAE codes are never negative, so a negative tau would make "
+                    "every feature fire on every image");
+    }
     const Taxonomy& taxonomy = *in.taxonomy;
     auto file = open_activation_file(in.activations);
     if (!file) {
@@ -126,19 +132,22 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     const int64_t classes = taxonomy.class_count();
     const std::vector<int32_t> baseline = shuffled_labels(in.labels, options.seed);
 
-    // The one pass: every encoded block feeds the statistics, the top-k and the FVU.
+    // The one pass: every encoded block's non-zero codes, gathered once, feed the statistics,
+    // the top-k and the FVU.
     FeatureStatisticsAccumulator statistics(d, classes, options.tau, options.parallel_statistics);
     FeatureTopK top_k(d, options.k, options.tau);
     ReconstructionAccumulator reconstruction(*sae, *kernel);
     RememberingSource source{activation_row_source(*file)};
+    SparseCodes codes;
     auto visit = [&](const EncodedBlock& block) -> Result<void> {
-        if (auto ok = statistics.add(block, in.labels.data(), baseline.data()); !ok) {
+        gather_nonzero_codes(block, codes);
+        if (auto ok = statistics.add(codes, in.labels.data(), baseline.data()); !ok) {
             return ok;
         }
-        if (auto ok = top_k.add(block); !ok) {
+        if (auto ok = top_k.add(codes); !ok) {
             return ok;
         }
-        return reconstruction.add(source.last, block);
+        return reconstruction.add(source.last, block, codes);
     };
     if (auto ok = kernel->encode_stream(source.source(), visit, progress, cancel); !ok) {
         return fail(ok.error().with_context("layer " + in.layer));

@@ -6,15 +6,59 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/compute/simd_clones.h"
+
 namespace taxoscope::core {
 namespace {
 
 // Above this fraction of non-zero codes the dense product is cheaper than adding decoder rows
-// one by one (a row addition runs at memory speed, the GEMM near the CPU's peak).
+// one by one (a row addition runs at cache speed, the GEMM near the CPU's peak).
 constexpr double kSparseDensityLimit = 0.08;
-// Decoder rows handled together, so that they stay in cache while every row of the block uses
-// them: 64 rows of a 1,536-wide decoder are 384 KiB.
-constexpr int64_t kFeatureTile = 64;
+// Decoder columns per slice: 128 floats are eight AVX-512 registers, so one feature's slice row
+// stays in registers for all its entries, and a 256-row block's partial sums (128 KiB) in L2.
+constexpr int64_t kSlice = 128;
+
+// ||x_i - x̂_i||^2 restricted to columns [column, column + width), for every row of the block,
+// into residual[i]. `slice` is [d_sae, kSlice]: W_dec's columns of this slice. The entries come
+// by feature, so the slice is read once, front to back (the prefetcher's best case), each
+// feature's slice row is loaded once for all its entries, and the rows' partial
+// reconstructions `acc` [rows, kSlice] stay in L2.
+TAXOSCOPE_SIMD_CLONES
+void slice_residuals(const FeatureMajorCodes& codes, const float* slice, const float* rows,
+                     int64_t d_in, int64_t column, int64_t width, const float* b_dec,
+                     float inv_scale, float* __restrict acc, double* residual) {
+    std::fill_n(acc, codes.rows * kSlice, 0.0f);
+    const int64_t* start = codes.start.data();
+    const int32_t* row = codes.row.data();
+    const float* value = codes.value.data();
+    float w[kSlice];
+    for (int64_t j = 0; j < codes.d_sae; ++j) {
+        const int64_t e0 = start[j];
+        const int64_t e1 = start[j + 1];
+        if (e0 == e1) {
+            continue;
+        }
+        std::copy_n(slice + j * kSlice, kSlice, w);
+        for (int64_t e = e0; e < e1; ++e) {
+            float* __restrict a = acc + int64_t{row[e]} * kSlice;
+            const float v = value[e];
+            for (int64_t q = 0; q < kSlice; ++q) {
+                a[q] += v * w[q];
+            }
+        }
+    }
+    for (int64_t i = 0; i < codes.rows; ++i) {
+        const float* x = rows + i * d_in + column;
+        const float* a = acc + i * kSlice;
+        double r2 = 0.0;
+        for (int64_t q = 0; q < width; ++q) {
+            const float x_hat = (a[q] + b_dec[q]) * inv_scale;
+            const double r = static_cast<double>(x[q]) - x_hat;
+            r2 += r * r;
+        }
+        residual[i] = r2;
+    }
+}
 
 }  // namespace
 
@@ -25,59 +69,56 @@ ReconstructionAccumulator::ReconstructionAccumulator(const Sae& sae, const SaeKe
       x_sum_(static_cast<size_t>(d_in_), 0.0),
       x_sq_sum_(static_cast<size_t>(d_in_), 0.0) {}
 
-void ReconstructionAccumulator::decode_sparse(const EncodedBlock& block, float* out) const {
-    // The SAE's own weights see s·x; its reconstruction of x is (z·W_dec + b_dec) / s.
-    const SaeWeights& w = sae_->weights();
-    const auto inv_scale = static_cast<float>(1.0 / sae_->config().activation_scale);
-    const int64_t d = block.d_sae;
-    const int64_t d_in = d_in_;
-    at::parallel_for(0, block.rows, 16, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-            std::copy(w.b_dec.begin(), w.b_dec.end(), out + i * d_in);
+void ReconstructionAccumulator::add_input_sums(const float* rows, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+        const float* x = rows + i * d_in_;
+        for (int64_t k = 0; k < d_in_; ++k) {
+            x_sum_[static_cast<size_t>(k)] += x[k];
+            x_sq_sum_[static_cast<size_t>(k)] += static_cast<double>(x[k]) * x[k];
         }
-        for (int64_t j0 = 0; j0 < d; j0 += kFeatureTile) {
-            const int64_t j1 = std::min(j0 + kFeatureTile, d);
-            for (int64_t i = begin; i < end; ++i) {
-                const float* z = block.codes + i * d;
-                float* x = out + i * d_in;
-                for (int64_t j = j0; j < j1; ++j) {
-                    const float v = z[j];
-                    if (v == 0.0f) {
-                        continue;
-                    }
-                    const float* row = w.w_dec.data() + j * d_in;
-                    for (int64_t k = 0; k < d_in; ++k) {
-                        x[k] += v * row[k];
-                    }
-                }
-            }
-        }
-        for (int64_t k = begin * d_in; k < end * d_in; ++k) {
-            out[k] *= inv_scale;
-        }
-    });
+    }
 }
 
-Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBlock& block) {
-    if (block.rows == 0) {
-        return {};
-    }
-    const int64_t n = block.rows * d_in_;
-    x_hat_.resize(static_cast<size_t>(n));
-    if (mode_ == Mode::Undecided) {
-        // Decided once, on the first block: the route changes only the speed, not the figure.
-        int64_t nonzero = 0;
-        const int64_t codes = block.rows * block.d_sae;
-        for (int64_t k = 0; k < codes; ++k) {
-            nonzero += block.codes[k] != 0.0f ? 1 : 0;
+void ReconstructionAccumulator::add_sparse(const float* rows, const SparseCodes& codes) {
+    // The SAE's own weights see s·x; its reconstruction of x is (z·W_dec + b_dec) / s.
+    const SaeWeights& w = sae_->weights();
+    const int64_t d = codes.d_sae;
+    const int64_t slices = (d_in_ + kSlice - 1) / kSlice;
+    if (decoder_slices_.empty()) {
+        decoder_slices_.assign(static_cast<size_t>(slices * d * kSlice), 0.0f);
+        for (int64_t p = 0; p < slices; ++p) {
+            const int64_t width = std::min(kSlice, d_in_ - p * kSlice);
+            for (int64_t j = 0; j < d; ++j) {
+                std::copy_n(w.w_dec.data() + j * d_in_ + p * kSlice, width,
+                            decoder_slices_.data() + (p * d + j) * kSlice);
+            }
         }
-        mode_ = static_cast<double>(nonzero) <= kSparseDensityLimit * static_cast<double>(codes)
-                    ? Mode::Sparse
-                    : Mode::Dense;
     }
-    if (mode_ == Mode::Sparse) {
-        decode_sparse(block, x_hat_.data());
-    } else if (auto done = kernel_->decode(block.codes, block.rows, x_hat_.data()); !done) {
+    by_feature_.take(codes);
+    const auto inv_scale = static_cast<float>(1.0 / sae_->config().activation_scale);
+    const int64_t rows_in_block = codes.rows;
+    slice_residual_.assign(static_cast<size_t>(slices * rows_in_block), 0.0);
+    // Threads take whole slices: each reads only its share of the decoder.
+    at::parallel_for(0, slices, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> acc(static_cast<size_t>(rows_in_block * kSlice));
+        for (int64_t p = begin; p < end; ++p) {
+            const int64_t column = p * kSlice;
+            slice_residuals(by_feature_, decoder_slices_.data() + p * d * kSlice, rows, d_in_,
+                            column, std::min(kSlice, d_in_ - column), w.b_dec.data() + column,
+                            inv_scale, acc.data(), slice_residual_.data() + p * rows_in_block);
+        }
+    });
+    // Summed in one fixed order whatever the threads did, so the figure does not depend on them.
+    for (int64_t i = 0; i < rows_in_block; ++i) {
+        for (int64_t p = 0; p < slices; ++p) {
+            residual_sq_ += slice_residual_[static_cast<size_t>(p * rows_in_block + i)];
+        }
+    }
+}
+
+Result<void> ReconstructionAccumulator::add_dense(const float* rows, const EncodedBlock& block) {
+    x_hat_.resize(static_cast<size_t>(block.rows * d_in_));
+    if (auto done = kernel_->decode(block.codes, block.rows, x_hat_.data()); !done) {
         return fail(done.error());
     }
     for (int64_t i = 0; i < block.rows; ++i) {
@@ -87,11 +128,46 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
         for (int64_t k = 0; k < d_in_; ++k) {
             const double r = static_cast<double>(x[k]) - y[k];
             residual += r * r;
-            x_sum_[static_cast<size_t>(k)] += x[k];
-            x_sq_sum_[static_cast<size_t>(k)] += static_cast<double>(x[k]) * x[k];
         }
         residual_sq_ += residual;
     }
+    return {};
+}
+
+Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBlock& block) {
+    if (block.rows > 0 && block.codes == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "reconstruction error: block without codes");
+    }
+    gather_nonzero_codes(block, scratch_);
+    return add(rows, block, scratch_);
+}
+
+Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBlock& block,
+                                            const SparseCodes& codes) {
+    if (block.rows == 0) {
+        return {};
+    }
+    if (rows == nullptr || block.codes == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "reconstruction error: block without rows");
+    }
+    if (codes.rows != block.rows || codes.d_sae != block.d_sae ||
+        codes.first_row != block.first_row) {
+        return fail(ErrorCode::InvalidArgument,
+                    "reconstruction error: the sparse codes are not those of the block");
+    }
+    if (mode_ == Mode::Undecided) {
+        // Decided once, on the first block: the route changes only the speed, not the figure.
+        const double codes_in_block = static_cast<double>(block.rows * block.d_sae);
+        mode_ = static_cast<double>(codes.entries()) <= kSparseDensityLimit * codes_in_block
+                    ? Mode::Sparse
+                    : Mode::Dense;
+    }
+    if (mode_ == Mode::Sparse) {
+        add_sparse(rows, codes);
+    } else if (auto ok = add_dense(rows, block); !ok) {
+        return ok;
+    }
+    add_input_sums(rows, block.rows);
     rows_ += block.rows;
     return {};
 }

@@ -2,13 +2,15 @@
 // FVU = sum_i ||x_i - x̂_i||^2 / sum_i ||x_i - mean||^2 over all rows (docs/analysis.md).
 //
 // x̂ is decoded from the block's codes without a dense product when the codes are sparse (a
-// trained SAE fires on a few percent of its features): each active code adds its decoder row.
-// Dense blocks (a freshly initialised SAE) go through SaeKernel::decode instead.
+// trained SAE fires on a few percent of its features): each active code adds its decoder row,
+// a slice of columns at a time so that the decoder's slice stays in cache for every row of the
+// block. Dense blocks (a freshly initialised SAE) go through SaeKernel::decode instead.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "core/compute/sparse_codes.h"
 #include "core/sae/sae.h"
 
 namespace taxoscope::core {
@@ -20,6 +22,8 @@ class ReconstructionAccumulator {
 
     // rows: the block's input rows [block.rows, d_in] in the activations' own scale.
     Result<void> add(const float* rows, const EncodedBlock& block);
+    // The same with the block's non-zero codes already gathered (the analysis shares them).
+    Result<void> add(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
 
     int64_t rows() const { return rows_; }
     // NaN when no row was seen or every row equals the mean.
@@ -29,15 +33,21 @@ class ReconstructionAccumulator {
 
   private:
     enum class Mode { Undecided, Sparse, Dense };
-    void decode_sparse(const EncodedBlock& block, float* out) const;
+    void add_sparse(const float* rows, const SparseCodes& codes);
+    Result<void> add_dense(const float* rows, const EncodedBlock& block);
+    void add_input_sums(const float* rows, int64_t count);
 
     const Sae* sae_;
     const SaeKernel* kernel_;
     int64_t d_in_;
     Mode mode_ = Mode::Undecided;
-    std::vector<float> x_hat_;
-    std::vector<double> x_sum_;     // [d_in]
-    std::vector<double> x_sq_sum_;  // [d_in]
+    std::vector<float> x_hat_;            // dense route: the block's reconstruction
+    std::vector<float> decoder_slices_;   // sparse route: W_dec as [slices, d_sae, slice width]
+    FeatureMajorCodes by_feature_;        // sparse route: the block's codes by feature
+    std::vector<double> slice_residual_;  // sparse route: [slices, rows] parts of ||x_i - x̂_i||^2
+    SparseCodes scratch_;                 // for blocks handed over without their sparse codes
+    std::vector<double> x_sum_;           // [d_in]
+    std::vector<double> x_sq_sum_;        // [d_in]
     double residual_sq_ = 0.0;
     int64_t rows_ = 0;
 };

@@ -70,52 +70,60 @@ void FeatureTopK::push(int64_t feature, float value, int64_t row) {
     }
 }
 
-void FeatureTopK::add_features(const EncodedBlock& block, int64_t begin, int64_t end) {
-    // Almost every value is rejected once the heaps are full, so the scan is what costs: test
-    // a chunk at a time with a loop the compiler vectorises (no stores, no calls), and walk the
-    // chunk value by value only when something in it gets in.
-    constexpr int64_t kChunk = 32;
+void FeatureTopK::add_features(const SparseCodes& codes, int64_t begin, int64_t end) {
+    // Once the heaps are full almost every entry is rejected by one compare.
     const float* admit = admit_above_.data();
-    for (int64_t i = 0; i < block.rows; ++i) {
-        const float* z = block.codes + i * block.d_sae;
-        const int64_t row = block.first_row + i;
-        for (int64_t j0 = begin; j0 < end; j0 += kChunk) {
-            const int64_t j1 = std::min(j0 + kChunk, end);
-            int hits = 0;
-            for (int64_t j = j0; j < j1; ++j) {
-                hits += z[j] > admit[j] ? 1 : 0;
-            }
-            if (hits == 0) {
-                continue;
-            }
+    const bool whole_rows = begin == 0 && end == d_sae_;
+    for (int64_t i = 0; i < codes.rows; ++i) {
+        const int64_t row = codes.first_row + i;
+        const int64_t e0 =
+            whole_rows ? codes.row_start[static_cast<size_t>(i)] : codes.lower_bound(i, begin);
+        const int64_t e1 =
+            whole_rows ? codes.row_start[static_cast<size_t>(i) + 1] : codes.lower_bound(i, end);
+        for (int64_t e = e0; e < e1; ++e) {
+            const int64_t j = codes.feature[static_cast<size_t>(e)];
+            const float v = codes.value[static_cast<size_t>(e)];
             // Strictly greater: an equal value arriving later has the higher row and loses.
-            for (int64_t j = j0; j < j1; ++j) {
-                if (z[j] > admit[j]) {
-                    push(j, z[j], row);
-                }
+            if (v > admit[j]) {
+                push(j, v, row);
             }
         }
     }
 }
 
 Result<void> FeatureTopK::add(const EncodedBlock& block) {
+    if (block.rows > 0 && block.codes == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "top-k per feature: block without codes");
+    }
     if (block.d_sae != d_sae_) {
         return fail(ErrorCode::ShapeMismatch, "top-k per feature: block has " +
                                                   std::to_string(block.d_sae) +
                                                   " features, expected " + std::to_string(d_sae_));
     }
-    if (block.first_row < next_row_) {
+    gather_nonzero_codes(block, scratch_);
+    return add(scratch_);
+}
+
+Result<void> FeatureTopK::add(const SparseCodes& codes) {
+    if (codes.d_sae != d_sae_) {
+        return fail(ErrorCode::ShapeMismatch, "top-k per feature: block has " +
+                                                  std::to_string(codes.d_sae) +
+                                                  " features, expected " + std::to_string(d_sae_));
+    }
+    if (tau_ < 0.0f) {
         return fail(ErrorCode::InvalidArgument,
-                    "top-k per feature: block starting at row " + std::to_string(block.first_row) +
+                    "top-k per feature: tau must be >= 0 (codes are never negative, so a "
+                    "negative tau would let every zero code in)");
+    }
+    if (codes.first_row < next_row_) {
+        return fail(ErrorCode::InvalidArgument,
+                    "top-k per feature: block starting at row " + std::to_string(codes.first_row) +
                         " arrived after row " + std::to_string(next_row_ - 1));
     }
-    if (block.rows > 0 && block.codes == nullptr) {
-        return fail(ErrorCode::InvalidArgument, "top-k per feature: block without codes");
-    }
-    next_row_ = block.first_row + block.rows;
-    // Features are independent: split them over the threads, each scanning all rows of its slice.
+    next_row_ = codes.first_row + codes.rows;
+    // Features are independent: split them over the threads, each walking all rows of its slice.
     at::parallel_for(0, d_sae_, 1024,
-                     [&](int64_t begin, int64_t end) { add_features(block, begin, end); });
+                     [&](int64_t begin, int64_t end) { add_features(codes, begin, end); });
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/compute/sae_kernel.h"
+#include "core/compute/sparse_codes.h"
 
 namespace taxoscope::core {
 
@@ -27,6 +28,8 @@ class FeatureTopK {
     // Blocks must arrive in increasing row order (as encode_stream delivers them): the tie rule
     // relies on every new row having a higher index than the rows already kept.
     Result<void> add(const EncodedBlock& block);
+    // The same from the block's non-zero codes (tau must be >= 0: a zero code never gets in).
+    Result<void> add(const SparseCodes& codes);
 
     FeatureTopKTable table() const;
 
@@ -34,8 +37,8 @@ class FeatureTopK {
     int64_t k() const { return k_; }
 
   private:
-    // Scans features [begin, end) of one block.
-    void add_features(const EncodedBlock& block, int64_t begin, int64_t end);
+    // Walks the entries of features [begin, end) of one block.
+    void add_features(const SparseCodes& codes, int64_t begin, int64_t end);
     void push(int64_t feature, float value, int64_t row);
 
     int64_t d_sae_;
@@ -48,6 +51,7 @@ class FeatureTopK {
     std::vector<int64_t> entry_row_;
     std::vector<int64_t> size_;
     std::vector<float> admit_above_;  // [d_sae]: tau until the heap is full, then its root
+    SparseCodes scratch_;             // for blocks handed over dense
 };
 
 }  // namespace taxoscope::core

@@ -18,6 +18,7 @@
 #include "core/analysis/reconstruction_error.h"
 #include "core/analysis/taxonomy_alignment.h"
 #include "core/analysis/workspace_analysis.h"
+#include "core/compute/feature_top_k.h"
 #include "core/sae/activation_rows.h"
 #include "core/store/safetensors_file.h"
 #include "core/taxonomy/custom_taxonomy.h"
@@ -154,6 +155,48 @@ class TestAnalysis : public QObject {
 
     PlantedWorkspace fresh(const std::string& name, int64_t rows = 400, bool half = false) {
         return write_planted_workspace(fs::path(dir_.path().toStdString()) / name, rows, half);
+    }
+
+    void sparse_reconstruction_case(int64_t d_in) {
+        const int64_t n = 300;
+        const int64_t d_sae = 256;
+        std::mt19937 gen(9);
+        std::normal_distribution<float> normal;
+        SaeConfig config;
+        config.d_in = d_in;
+        config.d_sae = d_sae;
+        config.activation_scale = 2.5;
+        SaeWeights w;
+        // Pre-activations keep the same spread whatever the width, so -5 keeps them sparse.
+        const float spread = 1.0f / std::sqrt(static_cast<float>(d_in));
+        for (int64_t k = 0; k < d_in * d_sae; ++k) {
+            w.w_enc.push_back(normal(gen) * spread);
+            w.w_dec.push_back(normal(gen) / 4.0f);
+        }
+        w.b_enc.assign(static_cast<size_t>(d_sae), -5.0f);
+        for (int64_t k = 0; k < d_in; ++k) {
+            w.b_dec.push_back(normal(gen));
+        }
+        const Sae sae = Sae::create(config, w, "sparse SAE").value();
+        const SaeKernel kernel = sae.make_kernel().value();
+        std::vector<float> x(static_cast<size_t>(n * d_in));
+        for (float& v : x) {
+            v = normal(gen);
+        }
+        std::vector<float> z(static_cast<size_t>(n * d_sae));
+        QVERIFY(kernel.encode(x.data(), n, z.data()).has_value());
+        ReconstructionAccumulator acc(sae, kernel);
+        for (int64_t first = 0; first < n; first += 100) {
+            QVERIFY(acc.add(x.data() + first * d_in,
+                            EncodedBlock{first, 100, d_sae, z.data() + first * d_sae})
+                        .has_value());
+        }
+        QVERIFY(acc.sparse());
+        std::vector<float> y(x.size());
+        QVERIFY(kernel.decode(z.data(), n, y.data()).has_value());
+        const double fvu = direct_fvu(x, y, n, d_in);
+        QVERIFY2(std::abs(acc.fvu() - fvu) < 1e-5 * fvu,
+                 qPrintable(QString("sparse %1, dense %2").arg(acc.fvu()).arg(fvu)));
     }
 
   private Q_SLOTS:
@@ -305,44 +348,23 @@ class TestAnalysis : public QObject {
     void sparse_reconstruction_matches_dense_decode() {
         // ~2% of the codes fire: the accumulator adds decoder rows instead of a dense product.
         // A folded activation scale checks that the sparse route returns to the input's scale.
-        const int64_t n = 300;
-        const int64_t d_in = 16;
-        const int64_t d_sae = 256;
-        std::mt19937 gen(9);
-        std::normal_distribution<float> normal;
-        SaeConfig config;
-        config.d_in = d_in;
-        config.d_sae = d_sae;
-        config.activation_scale = 2.5;
-        SaeWeights w;
-        for (int64_t k = 0; k < d_in * d_sae; ++k) {
-            w.w_enc.push_back(normal(gen) / 4.0f);
-            w.w_dec.push_back(normal(gen) / 4.0f);
+        // Widths below, at and across the decoder's 32-column slices (75 = two full + a tail).
+        for (const int64_t d_in : {16, 32, 75}) {
+            sparse_reconstruction_case(d_in);
         }
-        w.b_enc.assign(static_cast<size_t>(d_sae), -5.0f);
-        for (int64_t k = 0; k < d_in; ++k) {
-            w.b_dec.push_back(normal(gen));
-        }
-        const Sae sae = Sae::create(config, w, "sparse SAE").value();
-        const SaeKernel kernel = sae.make_kernel().value();
-        std::vector<float> x(static_cast<size_t>(n * d_in));
-        for (float& v : x) {
-            v = normal(gen);
-        }
-        std::vector<float> z(static_cast<size_t>(n * d_sae));
-        QVERIFY(kernel.encode(x.data(), n, z.data()).has_value());
-        ReconstructionAccumulator acc(sae, kernel);
-        for (int64_t first = 0; first < n; first += 100) {
-            QVERIFY(acc.add(x.data() + first * d_in,
-                            EncodedBlock{first, 100, d_sae, z.data() + first * d_sae})
-                        .has_value());
-        }
-        QVERIFY(acc.sparse());
-        std::vector<float> y(x.size());
-        QVERIFY(kernel.decode(z.data(), n, y.data()).has_value());
-        const double fvu = direct_fvu(x, y, n, d_in);
-        QVERIFY2(std::abs(acc.fvu() - fvu) < 1e-5 * fvu,
-                 qPrintable(QString("sparse %1, dense %2").arg(acc.fvu()).arg(fvu)));
+    }
+
+    void negative_tau_is_refused() {
+        const PlantedWorkspace ws = fresh("negative_tau", 50);
+        AnalysisOptions options;
+        options.tau = -0.5f;
+        options.run_probe = false;
+        auto r = analyse(ws, options);
+        QVERIFY(!r.has_value());
+        QVERIFY2(r.error().message.find("tau") != std::string::npos, r.error().message.c_str());
+        FeatureTopK top(4, 2, -0.5f);
+        const std::vector<float> z(4, 0.0f);
+        QVERIFY(!top.add(EncodedBlock{0, 1, 4, z.data()}).has_value());
     }
 
     void histogram_bins_follow_the_edges() {

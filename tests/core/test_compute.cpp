@@ -15,6 +15,7 @@
 #include "core/compute/precision.h"
 #include "core/compute/sae_kernel.h"
 #include "core/compute/sae_kernel_torch.h"
+#include "core/compute/sparse_codes.h"
 
 using namespace taxoscope::core;
 
@@ -258,6 +259,48 @@ class TestCompute : public QObject {
         const float one = 1.0f;
         std::vector<float> block(features, one);
         QVERIFY(!top.add(EncodedBlock{0, 1, features, block.data()}).has_value());
+    }
+
+    void sparse_codes_hold_exactly_the_non_zero_codes() {
+        // Rows wider than the gather's 16-code chunks, with a ragged tail and empty rows.
+        const int64_t rows = 70, features = 53;
+        torch::manual_seed(5);
+        auto z = torch::rand({rows, features});
+        z = torch::where(z > 0.9, z, torch::zeros_like(z));
+        z[3].zero_();
+        z[4][52] = -0.25f;  // negative codes are kept: the gather is about non-zero, not firing
+        z = z.contiguous();
+        SparseCodes codes;
+        codes.feature.assign(1000, 7);  // stale storage from an earlier block must not leak
+        gather_nonzero_codes(EncodedBlock{100, rows, features, z.data_ptr<float>()}, codes);
+        QCOMPARE(codes.first_row, int64_t{100});
+        QCOMPARE(codes.rows, rows);
+        QCOMPARE(codes.entries(), (z != 0).sum().item<int64_t>());
+        for (int64_t i = 0; i < rows; ++i) {
+            std::vector<std::pair<int32_t, float>> expect;
+            for (int64_t j = 0; j < features; ++j) {
+                if (z[i][j].item<float>() != 0.0f) {
+                    expect.emplace_back(static_cast<int32_t>(j), z[i][j].item<float>());
+                }
+            }
+            const int64_t e0 = codes.row_start[static_cast<size_t>(i)];
+            QCOMPARE(codes.row_start[static_cast<size_t>(i) + 1] - e0,
+                     static_cast<int64_t>(expect.size()));
+            for (size_t e = 0; e < expect.size(); ++e) {
+                QCOMPARE(codes.feature[static_cast<size_t>(e0) + e], expect[e].first);
+                QCOMPARE(codes.value[static_cast<size_t>(e0) + e], expect[e].second);
+            }
+            for (int64_t j : {int64_t{0}, int64_t{17}, features}) {
+                int64_t first = e0 + static_cast<int64_t>(expect.size());
+                for (size_t e = 0; e < expect.size(); ++e) {
+                    if (expect[e].first >= j) {
+                        first = e0 + static_cast<int64_t>(e);
+                        break;
+                    }
+                }
+                QCOMPARE(codes.lower_bound(i, j), first);
+            }
+        }
     }
 
     void top_k_keeps_only_firing_rows() {

@@ -1,0 +1,45 @@
+// The non-zero codes of one encoded block in compressed-row form. A trained SAE fires on a few
+// percent of its features, so everything that only looks at firing codes (statistics, top-k,
+// the sparse decode) walks these entries instead of rescanning the dense block.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/compute/sae_kernel.h"
+
+namespace taxoscope::core {
+
+struct SparseCodes {
+    int64_t first_row = 0;  // absolute index of the block's first row
+    int64_t rows = 0;
+    int64_t d_sae = 0;
+    std::vector<int64_t>
+        row_start;                 // [rows + 1]: row i's entries are [row_start[i], row_start[i+1])
+    std::vector<int32_t> feature;  // ascending within each row
+    std::vector<float> value;      // never 0
+
+    int64_t entries() const { return row_start.empty() ? 0 : row_start.back(); }
+    // The first entry of row i whose feature is >= j (row i's end when none is).
+    int64_t lower_bound(int64_t i, int64_t j) const;
+};
+
+// The same entries grouped by feature, rows ascending within each feature: for walks that go
+// feature by feature over a block (reading a feature-major matrix front to back).
+struct FeatureMajorCodes {
+    int64_t first_row = 0;
+    int64_t rows = 0;
+    int64_t d_sae = 0;
+    std::vector<int64_t> start;  // [d_sae + 1]: feature j's entries are [start[j], start[j+1])
+    std::vector<int32_t> row;    // block-relative row index
+    std::vector<float> value;
+
+    // Re-groups `codes` (a counting sort; reuses this object's storage).
+    void take(const SparseCodes& codes);
+};
+
+// Collects the non-zero codes of `block` into `out`, reusing its storage; rows are split over
+// LibTorch's threads.
+void gather_nonzero_codes(const EncodedBlock& block, SparseCodes& out);
+
+}  // namespace taxoscope::core
