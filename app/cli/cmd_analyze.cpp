@@ -1,12 +1,13 @@
 // `taxoscope-cli analyze --workspace WS [--layers all|L1,L2] [--topk 32] [--theta 0.5] [--tau 0]
-// [--seed S] [--precision f32|bf16]`: feature statistics, taxonomy alignment and the layer profile
-// of every layer with an SAE, into analysis/ (docs/analysis.md).
+// [--seed S] [--device auto|cpu|cuda[:N]] [--precision f32|bf16|f16]`: feature statistics, taxonomy
+// alignment and the layer profile of every layer with an SAE, into analysis/ (docs/analysis.md).
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "app/cli/comma_list.h"
 #include "app/cli/command.h"
+#include "app/cli/device_option.h"
 #include "app/cli/precision_option.h"
 #include "core/analysis/workspace_analysis.h"
 
@@ -39,7 +40,9 @@ class AnalyzeCommand final : public Command {
                        "train rows of the linear probe, subsampled by seed (default 10000)")
             ->check(CLI::PositiveNumber);
         sub.add_flag("--force", force_, "recompute layers whose analysis is up to date");
-        add_precision_option(sub, o_.precision);
+        o_.device = "auto";  // the library's default is the CPU; the command's, as extract's
+        add_sae_device_option(sub, o_.device);
+        add_precision_option(sub, o_.precision, PrecisionChoices::CpuAndCuda);
     }
 
     int run(CliContext& context) override {

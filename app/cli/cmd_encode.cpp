@@ -1,9 +1,11 @@
-// `taxoscope-cli encode --sae PATH --activations X.npy --out Z.npy`: dense fp32 codes of every
-// row, for interop checks against other tools and for scripts.
+// `taxoscope-cli encode --sae PATH --activations X.npy --out Z.npy [--device D]
+// [--precision P]`: dense fp32 codes of every row, for interop checks against other tools and for
+// scripts.
 #include <cstdio>
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "app/cli/device_option.h"
 #include "app/cli/precision_option.h"
 #include "core/sae/sae_encode.h"
 #include "core/sae/sae_io.h"
@@ -21,7 +23,8 @@ class EncodeCommand final : public Command {
         sub.add_option("--sae", sae_path_, "SAE folder (any supported layout)")->required();
         sub.add_option("--activations", activations_, "[N, d_in] float16/float32 .npy")->required();
         sub.add_option("--out", out_, "where to write the [N, d_sae] float32 .npy")->required();
-        add_precision_option(sub, precision_);
+        add_sae_device_option(sub, device_);
+        add_precision_option(sub, precision_, PrecisionChoices::CpuAndCuda);
     }
 
     int run(CliContext& context) override {
@@ -30,16 +33,19 @@ class EncodeCommand final : public Command {
             return context.report(sae.error());
         }
         auto progress = context.make_progress();
-        auto report = core::encode_activations_file(*sae, activations_, out_, precision_, *progress,
-                                                    context.cancel());
+        auto report = core::encode_activations_file(*sae, activations_, out_, precision_, device_,
+                                                    *progress, context.cancel());
         if (!report) {
             return context.report(report.error());
         }
         char line[200];
-        std::snprintf(line, sizeof line, "encoded %lld rows -> %s [%lld, %lld], mean L0 %.2f\n",
-                      static_cast<long long>(report->rows), out_.c_str(),
+        std::snprintf(line, sizeof line, "encoded %lld rows -> ",
+                      static_cast<long long>(report->rows));
+        std::cout << line << out_;
+        std::snprintf(line, sizeof line, " [%lld, %lld], mean L0 %.2f, on %s (%s)\n",
                       static_cast<long long>(report->rows), static_cast<long long>(report->d_sae),
-                      report->mean_l0);
+                      report->mean_l0, report->device.c_str(),
+                      std::string(core::to_string(report->backend)).c_str());
         std::cout << line;
         return 0;
     }
@@ -48,6 +54,7 @@ class EncodeCommand final : public Command {
     std::string sae_path_;
     std::string activations_;
     std::string out_;
+    std::string device_ = "auto";
     core::Precision precision_ = core::Precision::F32;
 };
 

@@ -124,7 +124,10 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     if (auto ok = check_inputs(in, rows, file->header().shape[1], *sae); !ok) {
         return fail(ok.error());
     }
-    auto kernel = sae->make_kernel(options.precision);
+    KernelOptions compute;
+    compute.precision = options.precision;
+    compute.device = options.device;
+    auto kernel = sae->make_kernel(compute);
     if (!kernel) {
         return fail(kernel.error());
     }

@@ -25,6 +25,10 @@ struct AnalysisOptions {
     float tau = 0.0f;    // a feature fires on an image iff z > tau
     uint64_t seed = 0;   // shuffled-label baseline and probe subsampling
     Precision precision = Precision::F32;
+    // Where the SAE products run (KernelOptions::device); everything else runs on the CPU. Not
+    // among the parameters: a device changes rounding only, so a layer analysed on a GPU node
+    // stays up to date on a laptop.
+    std::string device = "cpu";
     double robust_fraction = 0.8;  // of the top-k mass, for the robust LCH
     bool run_probe = true;
     ProbeRecipe probe;

@@ -5,7 +5,15 @@
 namespace taxoscope::core {
 
 std::string_view to_string(Precision precision) {
-    return precision == Precision::BF16 ? "bf16" : "f32";
+    switch (precision) {
+        case Precision::F32:
+            return "f32";
+        case Precision::BF16:
+            return "bf16";
+        case Precision::F16:
+            break;
+    }
+    return "f16";
 }
 
 Result<Precision> parse_precision(std::string_view text) {
@@ -15,8 +23,11 @@ Result<Precision> parse_precision(std::string_view text) {
     if (text == "bf16" || text == "bfloat16") {
         return Precision::BF16;
     }
+    if (text == "f16" || text == "fp16" || text == "float16" || text == "half") {
+        return Precision::F16;
+    }
     return fail(ErrorCode::InvalidArgument,
-                "unknown precision '" + std::string(text) + "' (expected f32 or bf16)");
+                "unknown precision '" + std::string(text) + "' (expected f32, bf16 or f16)");
 }
 
 }  // namespace taxoscope::core

@@ -12,6 +12,7 @@
 #include "core/compute/block_epilogue.h"
 #include "core/compute/sae_kernel_torch.h"
 #include "core/compute/stopwatch.h"
+#include "core/util/torch_device_torch.h"
 #include "core/util/torch_guard.h"
 
 namespace taxoscope::core {
@@ -22,18 +23,23 @@ struct SaeKernel::Impl {
     int64_t block_rows = 0;
     KernelOptions options;
     GemmBackend backend = GemmBackend::Blas;
+    at::Device device = at::kCPU;
     at::ScalarType gemm_type = at::kFloat;
+    // Every tensor below lives on `device` (the CPU unless backend is TorchDevice).
     at::Tensor w_enc_t;  // [d_sae, d_in], gemm_type; plain layout (Blas) or oneDNN (OneDnn)
     at::Tensor bias;     // [d_sae] fp32, with b_dec folded in when applied to the input
     at::Tensor cut;      // [d_sae] fp32: 0 (ReLU), threshold clamped at 0 (JumpReLU), none (TopK)
     at::Tensor w_dec;    // [d_sae, d_in], gemm_type; undefined when not given
     at::Tensor b_dec;    // [d_in] fp32
 
-    // out[B, d_sae] (fp32, contiguous) = act(x[B, d_in] · W_enc + bias).
+    // out[B, d_sae] (fp32, contiguous, host) = act(x[B, d_in] · W_enc + bias).
     // gemm_into stops before TopK (which needs whole rows); encode_into applies it.
     void encode_into(const at::Tensor& x, at::Tensor& out) const;
     void decode_into(const at::Tensor& codes, at::Tensor& out) const;
     void gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const;
+    // The TorchDevice route: codes [B, d_sae] fp32 on `device`.
+    at::Tensor device_encode(const at::Tensor& x) const;
+    at::Tensor device_decode(const at::Tensor& codes) const;
 };
 
 namespace {
@@ -110,6 +116,47 @@ at::Tensor to_float_vector(const at::Tensor& t, int64_t size, const char* name) 
     return t.to(at::kFloat).clone(at::MemoryFormat::Contiguous);
 }
 
+// Which device and route the options ask for, or why they cannot be had here.
+Result<std::pair<at::Device, GemmBackend>> resolve_route(const KernelOptions& options) {
+    auto device = parse_device(options.device);
+    if (!device) {
+        return fail(device.error().with_context("SAE kernel"));
+    }
+    const std::string name = device->str();
+    if (device->is_cuda()) {
+        if (options.backend == GemmBackend::Blas || options.backend == GemmBackend::OneDnn) {
+            return fail(ErrorCode::InvalidArgument,
+                        "SAE kernel: the " + std::string(to_string(options.backend)) +
+                            " backend runs on the CPU only; device '" + name +
+                            "' takes the torch-device route (backend auto)");
+        }
+        return std::make_pair(*device, GemmBackend::TorchDevice);
+    }
+    if (!device->is_cpu()) {
+        return fail(ErrorCode::Unsupported, "SAE kernel: device '" + name + "' is not supported");
+    }
+    if (options.precision == Precision::F16) {
+        // LibTorch 1.13 has no CPU half-precision GEMM ("addmm_impl_cpu_" is not implemented
+        // for Half), and on the CPU bf16 is the fast low precision anyway.
+        return fail(ErrorCode::Unsupported,
+                    "SAE kernel: f16 SAE products are offered on CUDA only; on the CPU (device '" +
+                        name + "') use f32 or bf16");
+    }
+    return std::make_pair(*device, options.backend);
+}
+
+at::ScalarType gemm_type_of(Precision precision) {
+    switch (precision) {
+        case Precision::F32:
+            return at::kFloat;
+        case Precision::BF16:
+            return at::kBFloat16;
+        case Precision::F16:
+            break;
+    }
+    return at::kHalf;
+}
+
 Result<void> check_options(const SaeTensors& t, const KernelOptions& options, int64_t d_sae) {
     if (options.activation == Activation::TopK && (options.k <= 0 || options.k > d_sae)) {
         return fail(ErrorCode::InvalidArgument, "TopK activation needs 0 < k <= d_sae (" +
@@ -152,7 +199,38 @@ void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tenso
     }
 }
 
+at::Tensor SaeKernel::Impl::device_encode(const at::Tensor& x) const {
+    const at::Tensor rows = x.to(device, gemm_type);
+    at::Tensor pre;
+    if (gemm_type == at::kFloat) {
+        pre = at::addmm(bias, rows, w_enc_t.t());
+    } else {
+        // As on the CPU paths: the product is rounded to gemm_type, bias and cut run in fp32.
+        pre = at::mm(rows, w_enc_t.t()).to(at::kFloat).add_(bias);
+    }
+    if (options.activation == Activation::TopK) {
+        apply_top_k(options.k, pre);
+    } else {
+        // "keep where pre > cut" rather than "zero where pre <= cut", so that a NaN becomes 0
+        // exactly as in the CPU epilogue.
+        pre.masked_fill_(pre.gt(cut).logical_not_(), 0.0);
+    }
+    return pre;
+}
+
+at::Tensor SaeKernel::Impl::device_decode(const at::Tensor& codes) const {
+    const at::Tensor z = codes.to(device, gemm_type);
+    if (gemm_type == at::kFloat) {
+        return at::addmm(b_dec, z, w_dec);
+    }
+    return at::mm(z, w_dec).to(at::kFloat).add_(b_dec);
+}
+
 void SaeKernel::Impl::encode_into(const at::Tensor& x, at::Tensor& out) const {
+    if (backend == GemmBackend::TorchDevice) {
+        out.copy_(device_encode(x));  // to pageable host memory: returns when the codes are there
+        return;
+    }
     gemm_into(backend, x, out);
     if (options.activation == Activation::TopK) {
         apply_top_k(options.k, out);
@@ -160,7 +238,9 @@ void SaeKernel::Impl::encode_into(const at::Tensor& x, at::Tensor& out) const {
 }
 
 void SaeKernel::Impl::decode_into(const at::Tensor& codes, at::Tensor& out) const {
-    if (gemm_type == at::kFloat) {
+    if (backend == GemmBackend::TorchDevice) {
+        out.copy_(device_decode(codes));
+    } else if (gemm_type == at::kFloat) {
         at::addmm_out(out, b_dec, codes, w_dec);
     } else {
         at::add_out(out, at::mm(codes.to(gemm_type), w_dec), b_dec);
@@ -186,9 +266,11 @@ std::string_view to_string(GemmBackend backend) {
         case GemmBackend::Blas:
             return "BLAS";
         case GemmBackend::OneDnn:
+            return "oneDNN";
+        case GemmBackend::TorchDevice:
             break;
     }
-    return "oneDNN";
+    return "torch-device";
 }
 
 int64_t encode_block_rows(int64_t d_sae) {
@@ -223,6 +305,10 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
     if (auto ok = check_options(t, options, d_sae); !ok) {
         return fail(ok.error());
     }
+    const auto route = resolve_route(options);
+    if (!route) {
+        return fail(route.error());
+    }
     return guard_exceptions("preparing SAE weights", [&]() -> Result<SaeKernel> {
         at::NoGradGuard no_grad;
         auto k = std::make_shared<SaeKernel::Impl>();
@@ -230,7 +316,8 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
         k->d_sae = d_sae;
         k->options = options;
         k->block_rows = options.block_rows > 0 ? options.block_rows : encode_block_rows(d_sae);
-        k->gemm_type = options.precision == Precision::BF16 ? at::kBFloat16 : at::kFloat;
+        k->gemm_type = gemm_type_of(options.precision);
+        k->device = route->first;
 
         const at::Tensor w_enc = t.w_enc.to(at::kFloat);
         k->b_dec = t.b_dec.defined() ? to_float_vector(t.b_dec, d_in, "b_dec")
@@ -251,11 +338,34 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
         if (t.w_dec.defined()) {
             TORCH_CHECK(t.w_dec.dim() == 2 && t.w_dec.size(0) == d_sae && t.w_dec.size(1) == d_in,
                         "W_dec must have shape [", d_sae, ", ", d_in, "], got ", t.w_dec.sizes());
-            k->w_dec = t.w_dec.to(k->gemm_type).clone(at::MemoryFormat::Contiguous);
+            k->w_dec = route->second == GemmBackend::TorchDevice
+                           ? t.w_dec  // converted where it lands, below
+                           : t.w_dec.to(k->gemm_type).clone(at::MemoryFormat::Contiguous);
         }
 
+        if (route->second == GemmBackend::TorchDevice) {
+            k->backend = GemmBackend::TorchDevice;
+            // Copied first, then converted: a cross-device to() with a new dtype converts on the
+            // host, the slow side. `copy` keeps the kernel from aliasing the caller's memory
+            // where the device is the CPU and the conversion a no-op.
+            auto on_device = [&](const at::Tensor& h, at::ScalarType type) {
+                return h.to(k->device, h.scalar_type(), /*non_blocking=*/false, /*copy=*/true)
+                    .to(type)
+                    .contiguous();
+            };
+            k->w_enc_t = on_device(w_enc, k->gemm_type).t().contiguous();
+            k->bias = on_device(k->bias, at::kFloat);
+            k->b_dec = on_device(k->b_dec, at::kFloat);
+            if (k->cut.defined()) {
+                k->cut = on_device(k->cut, at::kFloat);
+            }
+            if (k->w_dec.defined()) {
+                k->w_dec = on_device(k->w_dec, k->gemm_type);
+            }
+            return SaeKernel(std::move(k));
+        }
         const at::Tensor w_t_plain = w_enc.t().to(k->gemm_type).clone(at::MemoryFormat::Contiguous);
-        GemmBackend backend = options.backend;
+        GemmBackend backend = route->second;
         if (backend == GemmBackend::Auto) {
             backend = measured_backend(*k, w_t_plain);
         }
@@ -335,6 +445,9 @@ int64_t SaeKernel::block_rows() const {
 }
 GemmBackend SaeKernel::backend() const {
     return impl_->backend;
+}
+std::string SaeKernel::device() const {
+    return impl_->device.str();
 }
 Precision SaeKernel::precision() const {
     return impl_->options.precision;

@@ -1,7 +1,7 @@
 // The dense SAE products, in one place: encode blocks (x·W_enc + b fused with the activation)
 // and decode blocks, fp32 by default, bf16 on request, on whichever of BLAS and oneDNN is faster
-// for the shape. SAE inference, training and the analysis stream all call this; nothing else in
-// core multiplies by SAE weights.
+// for the shape, or on a CUDA device. SAE inference, training and the analysis stream all call
+// this; nothing else in core multiplies by SAE weights.
 //
 // This header is torch-free: weights and rows travel as fp32 pointers. Code that already holds
 // LibTorch tensors uses core/compute/sae_kernel_torch.h (include it from .cpp files only).
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,9 +30,14 @@ enum class Activation {
 std::string_view to_string(Activation activation);
 
 enum class GemmBackend {
-    Auto,    // measure both once per process and shape class, keep the faster
+    Auto,    // CPU: measure Blas and OneDnn once per process and shape class, keep the faster;
+             // CUDA: TorchDevice
     Blas,    // at::addmm on plain tensors: the loaded BLAS (fp32); LibTorch's bf16 GEMM (bf16)
     OneDnn,  // at::mkldnn_linear on oneDNN-layout tensors
+    // Device-agnostic ATen ops (addmm, then the activation) on the kernel's device, codes copied
+    // back to the host per block: the only route on CUDA; on the CPU it exists so that tests can
+    // hold the CUDA code against the fast paths on a machine without a GPU.
+    TorchDevice,
 };
 
 std::string_view to_string(GemmBackend backend);
@@ -55,6 +61,9 @@ struct KernelOptions {
     Precision precision = Precision::F32;
     GemmBackend backend = GemmBackend::Auto;
     int64_t block_rows = 0;  // rows per GEMM block; 0 = encode_block_rows(d_sae)
+    // Where the weights live and the products run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when
+    // this LibTorch has a usable device). Rows and codes stay host fp32 whatever the device.
+    std::string device = "cpu";
 };
 
 // Rows per encode block so that one block's fp32 output (rows x d_sae) stays in cache: the
@@ -89,13 +98,16 @@ class SaeKernel {
   public:
     struct Impl;  // LibTorch state; defined in sae_kernel.cpp
 
-    // Copies the weights into the layout of the chosen backend (measuring both if Auto).
+    // Copies the weights into the layout of the chosen backend (measuring both if Auto), on
+    // the chosen device. Refuses CUDA where this LibTorch has none, F16 on the CPU, and the
+    // CPU-only backends on CUDA, each with a message that says why.
     static Result<SaeKernel> prepare(const SaeWeightsView& weights, const KernelOptions& options);
 
     int64_t d_in() const;
     int64_t d_sae() const;
     int64_t block_rows() const;
     GemmBackend backend() const;  // the resolved one, never Auto
+    std::string device() const;   // the resolved one: "cpu", "cuda:0"
     Precision precision() const;
     Activation activation() const;
     bool can_decode() const;

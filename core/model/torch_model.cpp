@@ -51,43 +51,6 @@ Result<LayerInfo> describe_layer(const std::string& name, const torch::Tensor& t
 
 }  // namespace
 
-Result<torch::Device> parse_device(const std::string& text) {
-    const bool cuda_available = torch::cuda::is_available();
-    if (text == "auto" || text.empty()) {
-        return cuda_available ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-    }
-    if (text == "cpu") {
-        return torch::Device(torch::kCPU);
-    }
-    if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
-        if (!cuda_available) {
-            return fail(
-                ErrorCode::Unsupported,
-                "device '" + text + "' requested, but this LibTorch has no usable CUDA device");
-        }
-        int index = 0;
-        if (text.size() > 5) {
-            try {
-                size_t used = 0;
-                index = std::stoi(text.substr(5), &used);
-                if (used != text.size() - 5 || index < 0) {
-                    throw std::invalid_argument(text);
-                }
-            } catch (const std::exception&) {
-                return fail(ErrorCode::InvalidArgument, "device '" + text + "' is not cuda:N");
-            }
-        }
-        const int count = static_cast<int>(torch::cuda::device_count());
-        if (index >= count) {
-            return fail(ErrorCode::NotFound, "device '" + text + "' does not exist (" +
-                                                 std::to_string(count) + " CUDA device(s))");
-        }
-        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
-    }
-    return fail(ErrorCode::InvalidArgument,
-                "device '" + text + "' is not auto, cpu, cuda or cuda:N");
-}
-
 Result<std::unique_ptr<TorchModel>> TorchModel::load(const std::filesystem::path& path,
                                                      const RunnerOptions& options) {
     const std::string name = path.string();

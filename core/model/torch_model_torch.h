@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/model/model_runner.h"
+#include "core/util/torch_device_torch.h"
 
 namespace taxoscope::core {
 
@@ -45,8 +46,5 @@ class TorchModel {
     std::vector<LayerInfo> layers_;
     std::filesystem::path path_;
 };
-
-// "auto" -> CUDA when this LibTorch has a usable device, else CPU.
-Result<torch::Device> parse_device(const std::string& text);
 
 }  // namespace taxoscope::core

@@ -72,10 +72,15 @@ Result<Sae> Sae::create(SaeConfig config, SaeWeights weights, const std::string&
 
 Result<SaeKernel> Sae::make_kernel(Precision precision, GemmBackend backend) const {
     KernelOptions options;
-    options.activation = config_.architecture;
-    options.k = config_.k;
     options.precision = precision;
     options.backend = backend;
+    return make_kernel(options);
+}
+
+Result<SaeKernel> Sae::make_kernel(const KernelOptions& compute) const {
+    KernelOptions options = compute;
+    options.activation = config_.architecture;
+    options.k = config_.k;
     SaeWeightsView view;
     view.d_in = config_.d_in;
     view.d_sae = config_.d_sae;

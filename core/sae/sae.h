@@ -33,6 +33,9 @@ class Sae {
     // that it encodes raw activations and decodes back to their scale.
     Result<SaeKernel> make_kernel(Precision precision = Precision::F32,
                                   GemmBackend backend = GemmBackend::Auto) const;
+    // The same with every choice of `compute` (precision, backend, block rows, device); its
+    // activation and k are replaced by this SAE's own.
+    Result<SaeKernel> make_kernel(const KernelOptions& compute) const;
 
   private:
     Sae(SaeConfig config, SaeWeights weights)

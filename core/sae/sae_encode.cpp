@@ -7,7 +7,8 @@ namespace taxoscope::core {
 Result<EncodeFileReport> encode_activations_file(const Sae& sae,
                                                  const std::filesystem::path& activations,
                                                  const std::filesystem::path& out,
-                                                 Precision precision, ProgressSink& progress,
+                                                 Precision precision, const std::string& device,
+                                                 ProgressSink& progress,
                                                  const CancelToken& cancel) {
     auto file = open_activation_file(activations);
     if (!file) {
@@ -19,7 +20,10 @@ Result<EncodeFileReport> encode_activations_file(const Sae& sae,
                     activations.string() + ": rows are " + std::to_string(width) +
                         " wide but the SAE's d_in is " + std::to_string(sae.config().d_in));
     }
-    auto kernel = sae.make_kernel(precision);
+    KernelOptions compute;
+    compute.precision = precision;
+    compute.device = device;
+    auto kernel = sae.make_kernel(compute);
     if (!kernel) {
         return fail(kernel.error());
     }
@@ -49,6 +53,7 @@ Result<EncodeFileReport> encode_activations_file(const Sae& sae,
     report.rows = file->header().shape[0];
     report.d_sae = kernel->d_sae();
     report.backend = kernel->backend();
+    report.device = kernel->device();
     report.mean_l0 =
         report.rows > 0 ? static_cast<double>(active) / static_cast<double>(report.rows) : 0.0;
     return report;

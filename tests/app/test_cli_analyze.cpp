@@ -72,9 +72,14 @@ class TestCliAnalyze : public QObject {
             {"--quiet", "analyze", "--workspace", q(ws.root), "--topk", "16", "--seed", "3"});
         QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
         QVERIFY2(r.out.contains("skipped"), qPrintable(r.out));
+        // The device is not a parameter: a layer analysed elsewhere stays up to date.
+        r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--topk", "16", "--seed", "3",
+                     "--device", "cpu"});
+        QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.contains("skipped"), qPrintable(r.out));
         // --force recomputes.
         r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--topk", "16", "--seed", "3",
-                     "--force", "--no-probe"});
+                     "--force", "--no-probe", "--device", "cpu"});
         QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
         QVERIFY2(!r.out.contains("skipped") && r.out.contains("probe acc n/a"), qPrintable(r.out));
     }
@@ -95,6 +100,12 @@ class TestCliAnalyze : public QObject {
 
         r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--theta", "2"});
         QVERIFY(r.exit_code != 0);
+
+        // Names a device that no machine has: refused when the SAE kernel is built.
+        r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--taxonomy",
+                     q(ws.taxonomy_tsv), "--device", "cuda:99"});
+        QVERIFY(r.exit_code != 0);
+        QVERIFY2(r.err.contains("'cuda:99'"), qPrintable(r.err));
 
         fs::remove_all(WorkspacePaths(ws.root).sae_dir(ws.layer));
         r = run_cli(

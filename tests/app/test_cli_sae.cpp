@@ -1,5 +1,6 @@
 // SAE commands end to end: import-sae (width checks, --force), sae-info (text and JSON), encode
-// (float32 and float16 activations against numpy's reference codes), train-sae on a workspace.
+// (float32 and float16 activations against numpy's reference codes; --device, with CUDA where
+// there is a device and its refusal where there is none), train-sae on a workspace.
 #include <QtTest>
 
 #include <QJsonDocument>
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+
+#include <torch/cuda.h>
 
 #include "core/store/npy_file.h"
 #include "core/store/workspace.h"
@@ -146,6 +149,46 @@ class TestCliSae : public QObject {
         r = run_cli({"sae-info", q(root_ / "nothing here")});
         QVERIFY(r.exit_code != 0);
         QVERIFY2(r.err.contains("nothing here"), qPrintable(r.err));
+    }
+
+    void encode_runs_where_it_is_told() {
+        const fs::path sae = fixtures_ / "saelens_relu";
+        const auto want = read_float_npy(sae / "ref_codes.npy");
+        auto encode = [&](const fs::path& out, const QStringList& extra) {
+            return run_cli(QStringList{"--quiet", "encode", "--sae", q(sae), "--activations",
+                                       q(fixtures_ / "x.npy"), "--out", q(out)} +
+                           extra);
+        };
+        auto r = encode(root_ / "zcpu.npy", {"--device", "cpu"});
+        QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.contains("on cpu"), qPrintable(r.out));
+        QVERIFY(max_abs_diff(read_float_npy(root_ / "zcpu.npy"), want) < 1e-5);
+
+        r = encode(root_ / "zf16.npy", {"--device", "cpu", "--precision", "f16"});
+        QVERIFY(r.exit_code != 0);
+        QVERIFY2(r.err.contains("f16") && r.err.contains("CUDA only"), qPrintable(r.err));
+        QVERIFY(!fs::exists(root_ / "zf16.npy"));
+
+        if (torch::cuda::is_available()) {
+            r = encode(root_ / "zcuda.npy", {"--device", "cuda"});
+            QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
+            QVERIFY2(r.out.contains("on cuda:0 (torch-device)"), qPrintable(r.out));
+            QVERIFY(max_abs_diff(read_float_npy(root_ / "zcuda.npy"), want) < 1e-4);
+            r = encode(root_ / "zcuda16.npy", {"--device", "cuda", "--precision", "f16"});
+            QVERIFY2(r.exit_code == 0, qPrintable(r.all()));
+            QVERIFY(max_abs_diff(read_float_npy(root_ / "zcuda16.npy"), want) < 0.1);
+            return;
+        }
+        r = encode(root_ / "zcuda.npy", {"--device", "cuda:0"});
+        QVERIFY(r.exit_code != 0);
+#ifdef TAXOSCOPE_WITH_CUDA
+        const QString why = "sees no CUDA device";
+#else
+        const QString why = "built without CUDA";
+#endif
+        QVERIFY2(r.err.contains("'cuda:0'") && r.err.contains(why), qPrintable(r.err));
+        QVERIFY(!fs::exists(root_ / "zcuda.npy"));
+        QSKIP("no CUDA device here: encode --device cuda was checked to refuse, not to run");
     }
 
     void encode_refuses_wrong_width() {

@@ -1,5 +1,7 @@
-// core/compute: SAE encode/decode semantics, backend and precision agreement, streaming top-k
-// per feature (tie rule), precision parsing, and BLAS/CPU detection on the real process.
+// core/compute: SAE encode/decode semantics, backend and precision agreement, the torch-device
+// route against the CPU fast paths (on the CPU here, on CUDA where there is a device), device
+// refusals, streaming top-k per feature (tie rule), precision parsing, and BLAS/CPU detection on
+// the real process.
 #include <QtTest>
 
 #include <dlfcn.h>
@@ -65,6 +67,58 @@ torch::Tensor encoded(const SaeKernel& kernel, const torch::Tensor& x) {
         qFatal("encode failed: %s", z.error().describe().c_str());
     }
     return *z;
+}
+
+// Through the host-pointer API, which every caller outside core/compute uses.
+torch::Tensor encoded_via_pointers(const SaeKernel& kernel, const torch::Tensor& x) {
+    const auto rows = x.contiguous();
+    auto z = torch::empty({rows.size(0), kernel.d_sae()});
+    if (!kernel.encode(rows.data_ptr<float>(), rows.size(0), z.data_ptr<float>())) {
+        qFatal("encode failed");
+    }
+    return z;
+}
+
+torch::Tensor decoded(const SaeKernel& kernel, const torch::Tensor& codes) {
+    const auto z = codes.contiguous();
+    auto x = torch::empty({z.size(0), kernel.d_in()});
+    if (auto done = kernel.decode(z.data_ptr<float>(), z.size(0), x.data_ptr<float>()); !done) {
+        qFatal("decode failed: %s", done.error().describe().c_str());
+    }
+    return x;
+}
+
+KernelOptions on_device(Activation activation, const std::string& device,
+                        Precision precision = Precision::F32) {
+    KernelOptions o = options(activation, GemmBackend::TorchDevice, precision,
+                              activation == Activation::TopK ? 6 : 0);
+    o.device = device;
+    return o;
+}
+
+KernelOptions on_cpu(Activation activation, GemmBackend backend,
+                     Precision precision = Precision::F32) {
+    return options(activation, backend, precision, activation == Activation::TopK ? 6 : 0);
+}
+
+const char* name_of(Activation activation) {
+    return to_string(activation).data();  // the names are literals
+}
+
+// In low precision a pre-activation within rounding of a cut (JumpReLU's threshold, TopK's k-th
+// value) may land on the other side: a jump of the cut's size that says nothing about the
+// product. Such values are counted; the values active on both sides must agree.
+struct Agreement {
+    double same_support = 0.0;  // fraction of values active on both sides or on neither
+    double error = 0.0;         // relative error over those values
+};
+
+Agreement agreement(const torch::Tensor& got, const torch::Tensor& want) {
+    const auto same = got.ne(0).eq(want.ne(0));
+    Agreement out;
+    out.same_support = same.to(torch::kDouble).mean().item<double>();
+    out.error = relative_error(got * same, want * same);
+    return out;
 }
 
 // Top-k rows per feature of a whole [N, d_sae] matrix, through the streaming reducer.
@@ -228,6 +282,187 @@ class TestCompute : public QObject {
         QVERIFY(!SaeKernel::prepare(SaeWeightsView{}, KernelOptions{}).has_value());
     }
 
+    void torch_device_route_on_the_cpu_matches_the_fast_paths() {
+        // The CUDA code itself, run on the CPU: what it computes must be what BLAS and oneDNN
+        // compute, for every activation, encode and decode, fp32 and bf16.
+        const auto sae = random_sae(48, 160, /*with_threshold=*/true);
+        const auto x = torch::randn({150, 48});
+        const auto codes = torch::relu(torch::randn({130, 160}));
+        for (const auto activation : {Activation::ReLU, Activation::TopK, Activation::JumpReLU}) {
+            auto route = prepare_sae_kernel(sae, on_device(activation, "cpu"));
+            QVERIFY2(route, route ? "" : route.error().message.c_str());
+            QCOMPARE(route->backend(), GemmBackend::TorchDevice);
+            QCOMPARE(QString::fromStdString(route->device()), QString("cpu"));
+            const auto z = encoded_via_pointers(*route, x);
+            QVERIFY(relative_error(encoded(*route, x), z) == 0.0);
+            for (const auto backend : {GemmBackend::Blas, GemmBackend::OneDnn}) {
+                auto fast = prepare_sae_kernel(sae, on_cpu(activation, backend));
+                QVERIFY(fast.has_value());
+                const double enc = relative_error(z, encoded(*fast, x));
+                const double dec = relative_error(decoded(*route, codes), decoded(*fast, codes));
+                QVERIFY2(enc < 1e-5 && dec < 1e-5,
+                         qPrintable(QString("%1 vs %2: encode %3, decode %4")
+                                        .arg(name_of(activation))
+                                        .arg(to_string(backend).data())
+                                        .arg(enc)
+                                        .arg(dec)));
+            }
+            if (activation == Activation::TopK) {
+                QVERIFY(z.ne(0).sum(1).le(6).all().item<bool>());
+            }
+
+            // bf16 against the CPU's bf16 (the same LibTorch bf16 GEMM, so far tighter than bf16
+            // itself), and far enough from fp32 to show the bf16 product ran.
+            auto route16 = prepare_sae_kernel(sae, on_device(activation, "cpu", Precision::BF16));
+            auto blas16 =
+                prepare_sae_kernel(sae, on_cpu(activation, GemmBackend::Blas, Precision::BF16));
+            QVERIFY(route16 && blas16);
+            const auto z16 = encoded_via_pointers(*route16, x);
+            const double enc16 = relative_error(z16, encoded(*blas16, x));
+            const double dec16 = relative_error(decoded(*route16, codes), decoded(*blas16, codes));
+            QVERIFY2(enc16 < 1e-2 && dec16 < 1e-2,
+                     qPrintable(QString("%1 bf16: encode %2, decode %3")
+                                    .arg(name_of(activation))
+                                    .arg(enc16)
+                                    .arg(dec16)));
+            QVERIFY2(relative_error(decoded(*route16, codes), decoded(*route, codes)) > 1e-5,
+                     "bf16 decode is bit-identical to fp32: bf16 path not taken");
+        }
+    }
+
+    void torch_device_route_streams_blocks_to_the_host() {
+        const auto sae = random_sae(16, 48);
+        auto kernel = prepare_sae_kernel(sae, on_device(Activation::ReLU, "cpu"));
+        QVERIFY(kernel.has_value());
+        const auto x = torch::randn({200, 16});
+        const auto want = reference_pre(sae, x).clamp_min(0.0).to(torch::kFloat);
+        int64_t seen = 0;
+        NullProgress progress;
+        CancelToken cancel;
+        auto done = kernel->encode_stream(
+            rows_in_memory(x.data_ptr<float>(), 200, 16),
+            [&](const EncodedBlock& b) -> Result<void> {
+                const auto got = torch::from_blob(const_cast<float*>(b.codes), {b.rows, b.d_sae});
+                if (relative_error(got, want.narrow(0, b.first_row, b.rows)) > 1e-5) {
+                    return fail(ErrorCode::Runtime, "wrong codes");
+                }
+                seen += b.rows;
+                return {};
+            },
+            progress, cancel);
+        QVERIFY2(done.has_value(), done ? "" : done.error().message.c_str());
+        QCOMPARE(seen, int64_t{200});
+    }
+
+    void devices_that_cannot_be_had_are_refused_with_the_reason() {
+        const auto sae = random_sae(16, 32);
+        // Refused on every machine: a name that is no device, and an index nobody has.
+        auto bad = prepare_sae_kernel(sae, on_device(Activation::ReLU, "tpu"));
+        QVERIFY(!bad.has_value());
+        QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+        QVERIFY2(bad.error().message.find("'tpu'") != std::string::npos,
+                 bad.error().message.c_str());
+        bad = prepare_sae_kernel(sae, on_device(Activation::ReLU, "cuda:x"));
+        QVERIFY(!bad.has_value());
+        QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+        bad = prepare_sae_kernel(sae, on_device(Activation::ReLU, "cuda:99"));
+        QVERIFY(!bad.has_value());
+        QVERIFY2(bad.error().message.find("'cuda:99'") != std::string::npos,
+                 bad.error().message.c_str());
+        // f16 is CUDA-only, whichever CPU route is asked for.
+        for (const auto backend :
+             {GemmBackend::Auto, GemmBackend::Blas, GemmBackend::TorchDevice}) {
+            KernelOptions o = on_cpu(Activation::ReLU, backend, Precision::F16);
+            auto f16 = prepare_sae_kernel(sae, o);
+            QVERIFY(!f16.has_value());
+            QCOMPARE(f16.error().code, ErrorCode::Unsupported);
+            QVERIFY2(f16.error().message.find("f16") != std::string::npos &&
+                         f16.error().message.find("CUDA") != std::string::npos,
+                     f16.error().message.c_str());
+        }
+
+        if (torch::cuda::is_available()) {
+            // The CPU-only paths refuse a CUDA device instead of silently running on the CPU.
+            KernelOptions o = on_cpu(Activation::ReLU, GemmBackend::OneDnn);
+            o.device = "cuda";
+            auto onednn = prepare_sae_kernel(sae, o);
+            QVERIFY(!onednn.has_value());
+            QCOMPARE(onednn.error().code, ErrorCode::InvalidArgument);
+            QCOMPARE(bad.error().code, ErrorCode::NotFound);
+            QSKIP("this LibTorch has a CUDA device: the no-CUDA refusal cannot be seen here");
+        }
+        QCOMPARE(bad.error().code, ErrorCode::Unsupported);
+        for (const std::string device : {"cuda", "cuda:0", "cuda:1"}) {
+            auto cuda = prepare_sae_kernel(sae, on_device(Activation::ReLU, device));
+            QVERIFY(!cuda.has_value());
+            QCOMPARE(cuda.error().code, ErrorCode::Unsupported);
+            const std::string& m = cuda.error().message;
+#ifdef TAXOSCOPE_WITH_CUDA
+            const char* why = "sees no CUDA device";
+#else
+            const char* why = "built without CUDA";
+#endif
+            QVERIFY2(
+                m.find("'" + device + "'") != std::string::npos && m.find(why) != std::string::npos,
+                m.c_str());
+        }
+        // auto falls back to the CPU rather than failing.
+        auto fallback = prepare_sae_kernel(sae, on_device(Activation::ReLU, "auto"));
+        QVERIFY(fallback.has_value());
+        QCOMPARE(QString::fromStdString(fallback->device()), QString("cpu"));
+    }
+
+    void cuda_route_matches_the_cpu_kernel() {
+        if (!torch::cuda::is_available()) {
+            QSKIP("no CUDA device in this LibTorch or machine: the CUDA route is not run here");
+        }
+        const auto sae = random_sae(256, 1024, /*with_threshold=*/true);
+        const auto x = torch::randn({700, 256});
+        const auto codes = torch::relu(torch::randn({300, 1024}));
+        struct Case {
+            Precision precision;
+            double tolerance;
+        };
+        for (const auto activation : {Activation::ReLU, Activation::TopK, Activation::JumpReLU}) {
+            auto cpu = prepare_sae_kernel(sae, on_cpu(activation, GemmBackend::Blas));
+            QVERIFY(cpu.has_value());
+            const auto want = encoded(*cpu, x);
+            const auto want_x = decoded(*cpu, codes);
+            for (const Case c : {Case{Precision::F32, 1e-5}, Case{Precision::BF16, 1e-2},
+                                 Case{Precision::F16, 1e-2}}) {
+                const QString what = QString("%1 %2 on cuda")
+                                         .arg(name_of(activation))
+                                         .arg(to_string(c.precision).data());
+                auto cuda = prepare_sae_kernel(sae, on_device(activation, "cuda", c.precision));
+                QVERIFY2(cuda,
+                         qPrintable(what + ": " +
+                                    QString::fromStdString(cuda ? "" : cuda.error().message)));
+                QCOMPARE(cuda->backend(), GemmBackend::TorchDevice);
+                QCOMPARE(QString::fromStdString(cuda->device()), QString("cuda:0"));
+                const auto z = encoded_via_pointers(*cuda, x);
+                if (c.precision != Precision::F32) {
+                    const Agreement a = agreement(z, want);
+                    QVERIFY2(a.same_support > 0.99 && a.error < c.tolerance,
+                             qPrintable(what + QString(": %1 of the values agree on being "
+                                                       "active, error %2")
+                                                   .arg(a.same_support)
+                                                   .arg(a.error)));
+                } else {
+                    const double err = relative_error(z, want);
+                    QVERIFY2(err < c.tolerance,
+                             qPrintable(what + ": encode " + QString::number(err)));
+                }
+                const double dec = relative_error(decoded(*cuda, codes), want_x);
+                QVERIFY2(dec < c.tolerance, qPrintable(what + ": decode " + QString::number(dec)));
+                // Tensors on the device go in and fp32 host codes come out.
+                auto from_device = encode_block(*cuda, x.to(torch::kCUDA));
+                QVERIFY(from_device.has_value());
+                QVERIFY(from_device->device().is_cpu());
+                QVERIFY(relative_error(*from_device, z) == 0.0);
+            }
+        }
+    }
+
     void streaming_top_k_matches_a_full_sort_with_ties_by_lower_row() {
         // Values drawn from a handful of levels, so ties are everywhere.
         const int64_t rows = 500, features = 40, k = 6;
@@ -361,8 +596,11 @@ class TestCompute : public QObject {
     void precision_names_parse() {
         QCOMPARE(*parse_precision("f32"), Precision::F32);
         QCOMPARE(*parse_precision("bf16"), Precision::BF16);
+        QCOMPARE(*parse_precision("f16"), Precision::F16);
+        QCOMPARE(*parse_precision("fp16"), Precision::F16);
         QVERIFY(!parse_precision("fp8").has_value());
         QCOMPARE(QString::fromUtf8(to_string(Precision::BF16).data()), QString("bf16"));
+        QCOMPARE(QString::fromUtf8(to_string(Precision::F16).data()), QString("f16"));
     }
 
     void loaded_blas_is_the_library_libtorch_calls() {
