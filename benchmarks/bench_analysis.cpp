@@ -30,6 +30,7 @@
 #include "core/taxonomy/custom_taxonomy.h"
 #include "core/taxonomy/wordnet_location.h"
 #include "core/taxonomy/wordnet_taxonomy.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 
@@ -136,6 +137,7 @@ Result<Taxonomy> bench_taxonomy() {
 int main(int argc, char** argv) {
     // The settings taxoscope's programs run with; Python references inherit them.
     taxoscope::core::restart_with_short_thread_waits(argv);
+    taxoscope::core::keep_freed_memory_for_reuse();
     int64_t rows = 50000;
     bool serial_only = false;
     bool run_probe = true;

@@ -10,6 +10,7 @@
 
 #include "core/compute/gemm_probe.h"
 #include "core/compute/sae_kernel_torch.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 
@@ -18,6 +19,7 @@ using namespace taxoscope::core;
 int main(int argc, char** argv) {
     // The settings taxoscope's programs run with; Python references inherit them.
     taxoscope::core::restart_with_short_thread_waits(argv);
+    taxoscope::core::keep_freed_memory_for_reuse();
     const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 4096;
     const int64_t d_in = argc > 2 ? std::atoll(argv[2]) : 1536;
     const int64_t d_sae = argc > 3 ? std::atoll(argv[3]) : 12288;

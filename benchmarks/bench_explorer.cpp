@@ -49,6 +49,7 @@
 #include "core/store/workspace.h"
 #include "core/store/workspace_manifest.h"
 #include "core/taxonomy/class_list.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "ui/data/thumbnail_cache.h"
 #include "ui/explorer/explorer_widget.h"
@@ -503,6 +504,7 @@ void summary_line(const char* what, const Figures& figures, double target_ms, bo
 int main(int argc, char** argv) {
     // The settings taxoscope's programs run with; Python references inherit them.
     taxoscope::core::restart_with_short_thread_waits(argv);
+    taxoscope::core::keep_freed_memory_for_reuse();
     // The offscreen platform warns on every window it shows; nothing else is filtered.
     static const QtMessageHandler previous_handler = qInstallMessageHandler(nullptr);
     qInstallMessageHandler(

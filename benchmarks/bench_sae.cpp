@@ -18,6 +18,7 @@
 #include "core/sae/sae.h"
 #include "core/sae/sae_trainer.h"
 #include "core/store/npy_file.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 
@@ -64,6 +65,7 @@ int fail_with(const Error& error) {
 int main(int argc, char** argv) {
     // The settings taxoscope's programs run with; Python references inherit them.
     taxoscope::core::restart_with_short_thread_waits(argv);
+    taxoscope::core::keep_freed_memory_for_reuse();
     const int64_t steps = argc > 1 ? std::atoll(argv[1]) : 6;
     const int64_t rows = argc > 2 ? std::atoll(argv[2]) : 32768;
     const int64_t d_in = argc > 3 ? std::atoll(argv[3]) : 768;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/command.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 #include "core/util/version.h"
@@ -29,6 +30,7 @@ extern "C" void on_interrupt(int /*signal*/) {
 int main(int argc, char** argv) {
     using namespace taxoscope;
     core::restart_with_short_thread_waits(argv);
+    core::keep_freed_memory_for_reuse();
     (void)interrupt_token();  // create before any signal can arrive
 
     CLI::App app{

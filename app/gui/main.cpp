@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "app/gui/headless.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/thread_waits.h"
 #include "core/util/threads.h"
 #include "core/util/version.h"
@@ -38,6 +39,7 @@ int save_screenshot(taxoscope::ui::MainWindow& window, const QString& path) {
 
 int main(int argc, char** argv) {
     taxoscope::core::restart_with_short_thread_waits(argv);
+    taxoscope::core::keep_freed_memory_for_reuse();
     // Figure export never shows a window: render offscreen unless a platform was chosen.
     // So does a screenshot where no display is available.
     const bool no_display =

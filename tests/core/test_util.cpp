@@ -1,11 +1,15 @@
 // Result/Error, ProgressSink throttling, CancelToken, and the progress line.
 #include <QtTest>
 
+#include <malloc.h>
+
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
 #include "core/util/cancel.h"
 #include "core/util/error.h"
+#include "core/util/memory_reuse.h"
 #include "core/util/progress.h"
 #include "core/util/progress_format.h"
 
@@ -31,6 +35,24 @@ struct ManualClock {
 class TestUtil : public QObject {
     Q_OBJECT
   private Q_SLOTS:
+    void freed_tensor_sized_blocks_stay_in_the_process() {
+        // A user's own malloc tunables win: nothing is changed.
+        qputenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000000");
+        QVERIFY(!taxoscope::core::keep_freed_memory_for_reuse());
+        qunsetenv("GLIBC_TUNABLES");
+        QVERIFY(taxoscope::core::keep_freed_memory_for_reuse());
+        // A 48 MiB block (a batch's activations) now comes from the heap, not its own mapping,
+        // and after free the heap keeps it.
+        const int mapped_before = mallinfo2().hblks;
+        const size_t bytes = size_t{48} << 20;
+        void* block = std::malloc(bytes);
+        QVERIFY(block != nullptr);
+        static_cast<volatile char*>(block)[bytes - 1] = 1;
+        QCOMPARE(static_cast<int>(mallinfo2().hblks), mapped_before);
+        std::free(block);
+        QVERIFY(mallinfo2().fordblks >= bytes);
+    }
+
     void result_carries_value_or_typed_error() {
         const auto good = parse_positive(3);
         QVERIFY(good.has_value());
