@@ -155,6 +155,7 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     if (auto ok = kernel->encode_stream(source.source(), visit, progress, cancel); !ok) {
         return fail(ok.error().with_context("layer " + in.layer));
     }
+    reconstruction.finish();
     FeatureStatistics s = statistics.take();
     const FeatureTopKTable table = top_k.table();
 

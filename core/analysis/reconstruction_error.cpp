@@ -17,6 +17,10 @@ constexpr double kSparseDensityLimit = 0.08;
 // Decoder columns per slice: 128 floats are eight AVX-512 registers, so one feature's slice row
 // stays in registers for all its entries, and a 256-row block's partial sums (128 KiB) in L2.
 constexpr int64_t kSlice = 128;
+// Rows decoded together on the sparse route: every pass streams the whole decoder once, so
+// encode blocks (as small as 64 rows, sized for the GEMM's cache) are gathered up to this many;
+// their partial sums (512 KiB per slice) still sit in L2.
+constexpr int64_t kDecodeRows = 1024;
 
 // ||x_i - x̂_i||^2 restricted to columns [column, column + width), for every row of the block,
 // into residual[i]. `slice` is [d_sae, kSlice]: W_dec's columns of this slice. The entries come
@@ -163,7 +167,10 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
                     : Mode::Dense;
     }
     if (mode_ == Mode::Sparse) {
-        add_sparse(rows, codes);
+        buffer_sparse(rows, codes);
+        if (pending_.rows >= kDecodeRows) {
+            flush_sparse();
+        }
     } else if (auto ok = add_dense(rows, block); !ok) {
         return ok;
     }
@@ -172,9 +179,39 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
     return {};
 }
 
+void ReconstructionAccumulator::buffer_sparse(const float* rows, const SparseCodes& codes) {
+    if (pending_.rows == 0) {
+        pending_.first_row = codes.first_row;
+        pending_.d_sae = codes.d_sae;
+        pending_.row_start.assign(1, 0);
+        pending_.feature.clear();
+        pending_.value.clear();
+        pending_rows_.clear();
+    }
+    const int64_t offset = pending_.entries();
+    for (int64_t i = 1; i <= codes.rows; ++i) {
+        pending_.row_start.push_back(offset + codes.row_start[static_cast<size_t>(i)]);
+    }
+    pending_.feature.insert(pending_.feature.end(), codes.feature.begin(), codes.feature.end());
+    pending_.value.insert(pending_.value.end(), codes.value.begin(), codes.value.end());
+    pending_rows_.insert(pending_rows_.end(), rows, rows + codes.rows * d_in_);
+    pending_.rows += codes.rows;
+}
+
+void ReconstructionAccumulator::flush_sparse() {
+    if (pending_.rows > 0) {
+        add_sparse(pending_rows_.data(), pending_);
+        pending_.rows = 0;
+    }
+}
+
+void ReconstructionAccumulator::finish() {
+    flush_sparse();
+}
+
 double ReconstructionAccumulator::fvu() const {
     // sum_i ||x_i - mean||^2 = sum_k (sum_i x_ik^2 - (sum_i x_ik)^2 / N), in double.
-    if (rows_ == 0) {
+    if (rows_ == 0 || pending_.rows > 0) {
         return std::numeric_limits<double>::quiet_NaN();
     }
     double total = 0.0;

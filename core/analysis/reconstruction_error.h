@@ -25,8 +25,13 @@ class ReconstructionAccumulator {
     // The same with the block's non-zero codes already gathered (the analysis shares them).
     Result<void> add(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
 
+    // Decodes the rows still buffered (the sparse route decodes up to 1,024 rows at a time).
+    // Call once all blocks are in, before fvu().
+    void finish();
+
     int64_t rows() const { return rows_; }
-    // NaN when no row was seen or every row equals the mean.
+    // NaN when no row was seen, when rows are still buffered (finish() not called), or when
+    // every row equals the mean.
     double fvu() const;
     // Whether the sparse route was taken for the blocks so far (for reports).
     bool sparse() const { return mode_ == Mode::Sparse; }
@@ -34,6 +39,8 @@ class ReconstructionAccumulator {
   private:
     enum class Mode { Undecided, Sparse, Dense };
     void add_sparse(const float* rows, const SparseCodes& codes);
+    void buffer_sparse(const float* rows, const SparseCodes& codes);
+    void flush_sparse();
     Result<void> add_dense(const float* rows, const EncodedBlock& block);
     void add_input_sums(const float* rows, int64_t count);
 
@@ -46,6 +53,8 @@ class ReconstructionAccumulator {
     FeatureMajorCodes by_feature_;        // sparse route: the block's codes by feature
     std::vector<double> slice_residual_;  // sparse route: [slices, rows] parts of ||x_i - x̂_i||^2
     SparseCodes scratch_;                 // for blocks handed over without their sparse codes
+    SparseCodes pending_;                 // sparse route: blocks not decoded yet
+    std::vector<float> pending_rows_;     // ... and their input rows
     std::vector<double> x_sum_;           // [d_in]
     std::vector<double> x_sq_sum_;        // [d_in]
     double residual_sq_ = 0.0;

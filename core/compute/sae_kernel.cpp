@@ -273,9 +273,13 @@ std::string_view to_string(GemmBackend backend) {
     return "torch-device";
 }
 
-int64_t encode_block_rows(int64_t d_sae) {
-    constexpr int64_t kOutputBudget = int64_t{16} << 20;  // bytes of fp32 output per block
-    const int64_t fit = kOutputBudget / (std::max<int64_t>(d_sae, 1) * 4);
+int64_t encode_block_rows(int64_t d_sae, Precision precision) {
+    // Bytes of fp32 output per block. fp32 products run on oneDNN, whose output is converted and
+    // re-laid twice (to a plain tensor, then transposed with the bias and the cut): those passes
+    // pay off when the block fits one core's L2. The bf16 product is BLAS's, which needs longer
+    // blocks to reach its speed (the sweep in docs/compute.md).
+    const int64_t budget = precision == Precision::F32 ? int64_t{2} << 20 : int64_t{16} << 20;
+    const int64_t fit = budget / (std::max<int64_t>(d_sae, 1) * 4);
     int64_t rows = 64;
     while (rows * 2 <= fit && rows < 1024) {
         rows *= 2;
@@ -315,7 +319,8 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
         k->d_in = d_in;
         k->d_sae = d_sae;
         k->options = options;
-        k->block_rows = options.block_rows > 0 ? options.block_rows : encode_block_rows(d_sae);
+        k->block_rows = options.block_rows > 0 ? options.block_rows
+                                               : encode_block_rows(d_sae, options.precision);
         k->gemm_type = gemm_type_of(options.precision);
         k->device = route->first;
 

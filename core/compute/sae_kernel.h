@@ -67,9 +67,9 @@ struct KernelOptions {
 };
 
 // Rows per encode block so that one block's fp32 output (rows x d_sae) stays in cache: the
-// largest power of two with rows * d_sae * 4 bytes <= 16 MiB, clamped to [64, 1024]
-// (docs/compute.md has the measurements behind the numbers).
-int64_t encode_block_rows(int64_t d_sae);
+// largest power of two with rows * d_sae * 4 bytes <= 2 MiB for fp32 products (one core's L2),
+// 16 MiB for bf16/f16 ones, clamped to [64, 1024] (docs/compute.md has the measurements).
+int64_t encode_block_rows(int64_t d_sae, Precision precision = Precision::F32);
 
 // One encoded block of a stream: codes of rows [first_row, first_row + rows), row-major fp32.
 struct EncodedBlock {

@@ -158,7 +158,9 @@ class TestAnalysis : public QObject {
     }
 
     void sparse_reconstruction_case(int64_t d_in) {
-        const int64_t n = 300;
+        // More rows than one sparse decode batch (1,024), so rows are decoded both while the
+        // blocks arrive and at finish().
+        const int64_t n = 2300;
         const int64_t d_sae = 256;
         std::mt19937 gen(9);
         std::normal_distribution<float> normal;
@@ -192,6 +194,8 @@ class TestAnalysis : public QObject {
                         .has_value());
         }
         QVERIFY(acc.sparse());
+        QVERIFY(std::isnan(acc.fvu()));  // rows still buffered: no figure yet
+        acc.finish();
         std::vector<float> y(x.size());
         QVERIFY(kernel.decode(z.data(), n, y.data()).has_value());
         const double fvu = direct_fvu(x, y, n, d_in);

@@ -583,13 +583,18 @@ class TestCompute : public QObject {
         QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
     }
 
-    void block_rule_keeps_a_block_output_within_16_mib() {
-        QCOMPARE(encode_block_rows(12288), int64_t{256});
-        QCOMPARE(encode_block_rows(4096), int64_t{1024});
+    void block_rule_keeps_a_block_output_within_its_cache_budget() {
+        QCOMPARE(encode_block_rows(12288), int64_t{64});
+        QCOMPARE(encode_block_rows(4096), int64_t{128});
+        QCOMPARE(encode_block_rows(512), int64_t{1024});
+        QCOMPARE(encode_block_rows(12288, Precision::BF16), int64_t{256});
+        QCOMPARE(encode_block_rows(4096, Precision::BF16), int64_t{1024});
         QCOMPARE(encode_block_rows(1 << 20), int64_t{64});
         for (int64_t d : {1000, 6144, 12288, 24576, 49152}) {
-            QVERIFY(encode_block_rows(d) * d * 4 <= (int64_t{16} << 20) ||
+            QVERIFY(encode_block_rows(d) * d * 4 <= (int64_t{2} << 20) ||
                     encode_block_rows(d) == 64);
+            QVERIFY(encode_block_rows(d, Precision::BF16) * d * 4 <= (int64_t{16} << 20) ||
+                    encode_block_rows(d, Precision::BF16) == 64);
         }
     }
 
