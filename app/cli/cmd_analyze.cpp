@@ -28,7 +28,8 @@ class AnalyzeCommand final : public Command {
             ->check(CLI::Range(int64_t{1}, int64_t{4096}));
         sub.add_option("--theta", o_.theta, "F1 threshold of ontological coverage (default 0.5)")
             ->check(CLI::Range(0.0, 1.0));
-        sub.add_option("--tau", o_.tau, "a feature fires on an image iff z > tau (default 0)");
+        sub.add_option("--tau", o_.tau,
+                       "a feature fires on an image iff z > tau (default 0; must be >= 0)");
         sub.add_option("--seed", o_.seed,
                        "seed of the shuffled-label baseline and the probe's subsampling "
                        "(default 0)");

@@ -101,6 +101,13 @@ class TestCliAnalyze : public QObject {
         r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--theta", "2"});
         QVERIFY(r.exit_code != 0);
 
+        // Codes are never negative: a negative tau would make every feature fire everywhere.
+        r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--taxonomy",
+                     q(ws.taxonomy_tsv), "--tau", "-0.5"});
+        QVERIFY(r.exit_code != 0);
+        QVERIFY2(r.err.contains("tau must be >= 0"), qPrintable(r.err));
+        QVERIFY(!fs::exists(WorkspacePaths(ws.root).analysis(ws.layer)));
+
         // Names a device that no machine has: refused when the SAE kernel is built.
         r = run_cli({"--quiet", "analyze", "--workspace", q(ws.root), "--taxonomy",
                      q(ws.taxonomy_tsv), "--device", "cuda:99"});
