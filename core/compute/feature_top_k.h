@@ -28,7 +28,8 @@ class FeatureTopK {
     // Blocks must arrive in increasing row order (as encode_stream delivers them): the tie rule
     // relies on every new row having a higher index than the rows already kept.
     Result<void> add(const EncodedBlock& block);
-    // The same from the block's non-zero codes (tau must be >= 0: a zero code never gets in).
+    // The same from the block's non-zero codes. Both refuse a negative tau (codes are never
+    // negative, so it would let every zero code in).
     Result<void> add(const SparseCodes& codes);
 
     FeatureTopKTable table() const;
@@ -37,6 +38,8 @@ class FeatureTopK {
     int64_t k() const { return k_; }
 
   private:
+    // Scans features [begin, end) of one dense block.
+    void scan_features(const EncodedBlock& block, int64_t begin, int64_t end);
     // Walks the entries of features [begin, end) of one block.
     void add_features(const SparseCodes& codes, int64_t begin, int64_t end);
     void push(int64_t feature, float value, int64_t row);
@@ -51,7 +54,6 @@ class FeatureTopK {
     std::vector<int64_t> entry_row_;
     std::vector<int64_t> size_;
     std::vector<float> admit_above_;  // [d_sae]: tau until the heap is full, then its root
-    SparseCodes scratch_;             // for blocks handed over dense
 };
 
 }  // namespace taxoscope::core
