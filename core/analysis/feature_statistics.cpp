@@ -52,7 +52,6 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
                                                 int64_t end) {
     const int64_t d = s_.d_sae;
     const float tau = tau_;
-    const bool whole_rows = begin == 0 && end == d;
     for (int64_t i = 0; i < codes.rows; ++i) {
         const int64_t row = codes.first_row + i;
         const int32_t c = labels[row];
@@ -60,10 +59,7 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
         int64_t* class_fire = c >= 0 ? s_.class_fire.data() + c * d : nullptr;
         double* class_sum = c >= 0 ? s_.class_sum.data() + c * d : nullptr;
         int64_t* baseline_fire = cb >= 0 ? s_.class_fire_baseline.data() + cb * d : nullptr;
-        const int64_t e0 =
-            whole_rows ? codes.row_start[static_cast<size_t>(i)] : codes.lower_bound(i, begin);
-        const int64_t e1 =
-            whole_rows ? codes.row_start[static_cast<size_t>(i) + 1] : codes.lower_bound(i, end);
+        const auto [e0, e1] = codes.entries_of(i, begin, end);
         for (int64_t e = e0; e < e1; ++e) {
             const float v = codes.value[static_cast<size_t>(e)];
             if (!(v > tau)) {

@@ -101,13 +101,9 @@ void FeatureTopK::scan_features(const EncodedBlock& block, int64_t begin, int64_
 void FeatureTopK::add_features(const SparseCodes& codes, int64_t begin, int64_t end) {
     // Once the heaps are full almost every entry is rejected by one compare.
     const float* admit = admit_above_.data();
-    const bool whole_rows = begin == 0 && end == d_sae_;
     for (int64_t i = 0; i < codes.rows; ++i) {
         const int64_t row = codes.first_row + i;
-        const int64_t e0 =
-            whole_rows ? codes.row_start[static_cast<size_t>(i)] : codes.lower_bound(i, begin);
-        const int64_t e1 =
-            whole_rows ? codes.row_start[static_cast<size_t>(i) + 1] : codes.lower_bound(i, end);
+        const auto [e0, e1] = codes.entries_of(i, begin, end);
         for (int64_t e = e0; e < e1; ++e) {
             const int64_t j = codes.feature[static_cast<size_t>(e)];
             const float v = codes.value[static_cast<size_t>(e)];
@@ -119,21 +115,28 @@ void FeatureTopK::add_features(const SparseCodes& codes, int64_t begin, int64_t 
     }
 }
 
-Result<void> FeatureTopK::add(const EncodedBlock& block) {
-    if (block.d_sae != d_sae_) {
+Result<void> FeatureTopK::accept(int64_t first_row, int64_t d_sae) const {
+    if (d_sae != d_sae_) {
         return fail(ErrorCode::ShapeMismatch, "top-k per feature: block has " +
-                                                  std::to_string(block.d_sae) +
-                                                  " features, expected " + std::to_string(d_sae_));
+                                                  std::to_string(d_sae) + " features, expected " +
+                                                  std::to_string(d_sae_));
     }
     if (tau_ < 0.0f) {
         return fail(ErrorCode::InvalidArgument,
                     "top-k per feature: tau must be >= 0 (codes are never negative, so a "
                     "negative tau would let every zero code in)");
     }
-    if (block.first_row < next_row_) {
+    if (first_row < next_row_) {
         return fail(ErrorCode::InvalidArgument,
-                    "top-k per feature: block starting at row " + std::to_string(block.first_row) +
+                    "top-k per feature: block starting at row " + std::to_string(first_row) +
                         " arrived after row " + std::to_string(next_row_ - 1));
+    }
+    return {};
+}
+
+Result<void> FeatureTopK::add(const EncodedBlock& block) {
+    if (auto ok = accept(block.first_row, block.d_sae); !ok) {
+        return ok;
     }
     if (block.rows > 0 && block.codes == nullptr) {
         return fail(ErrorCode::InvalidArgument, "top-k per feature: block without codes");
@@ -148,20 +151,8 @@ Result<void> FeatureTopK::add(const EncodedBlock& block) {
 }
 
 Result<void> FeatureTopK::add(const SparseCodes& codes) {
-    if (codes.d_sae != d_sae_) {
-        return fail(ErrorCode::ShapeMismatch, "top-k per feature: block has " +
-                                                  std::to_string(codes.d_sae) +
-                                                  " features, expected " + std::to_string(d_sae_));
-    }
-    if (tau_ < 0.0f) {
-        return fail(ErrorCode::InvalidArgument,
-                    "top-k per feature: tau must be >= 0 (codes are never negative, so a "
-                    "negative tau would let every zero code in)");
-    }
-    if (codes.first_row < next_row_) {
-        return fail(ErrorCode::InvalidArgument,
-                    "top-k per feature: block starting at row " + std::to_string(codes.first_row) +
-                        " arrived after row " + std::to_string(next_row_ - 1));
+    if (auto ok = accept(codes.first_row, codes.d_sae); !ok) {
+        return ok;
     }
     next_row_ = codes.first_row + codes.rows;
     // Features are independent: split them over the threads, each walking all rows of its slice.

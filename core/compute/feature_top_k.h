@@ -38,6 +38,8 @@ class FeatureTopK {
     int64_t k() const { return k_; }
 
   private:
+    // Whether a block of d_sae features starting at first_row may come next.
+    Result<void> accept(int64_t first_row, int64_t d_sae) const;
     // Scans features [begin, end) of one dense block.
     void scan_features(const EncodedBlock& block, int64_t begin, int64_t end);
     // Walks the entries of features [begin, end) of one block.

@@ -45,6 +45,13 @@ int64_t SparseCodes::lower_bound(int64_t i, int64_t j) const {
     return std::lower_bound(begin, end, j) - feature.data();
 }
 
+std::pair<int64_t, int64_t> SparseCodes::entries_of(int64_t i, int64_t begin, int64_t end) const {
+    if (begin <= 0 && end >= d_sae) {
+        return {row_start[static_cast<size_t>(i)], row_start[static_cast<size_t>(i) + 1]};
+    }
+    return {lower_bound(i, begin), lower_bound(i, end)};
+}
+
 void FeatureMajorCodes::take(const SparseCodes& codes) {
     first_row = codes.first_row;
     rows = codes.rows;

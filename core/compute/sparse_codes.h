@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/compute/sae_kernel.h"
@@ -22,6 +23,8 @@ struct SparseCodes {
     int64_t entries() const { return row_start.empty() ? 0 : row_start.back(); }
     // The first entry of row i whose feature is >= j (row i's end when none is).
     int64_t lower_bound(int64_t i, int64_t j) const;
+    // Row i's entries with a feature in [begin, end), as [first, last) entry indices.
+    std::pair<int64_t, int64_t> entries_of(int64_t i, int64_t begin, int64_t end) const;
 };
 
 // The same entries grouped by feature, rows ascending within each feature: for walks that go
