@@ -50,6 +50,22 @@ double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
     return ((g - w).norm() / w.norm().clamp_min(1e-30)).item<double>();
 }
 
+// A stream visitor that checks every block against the rows of `want`, in order, and counts
+// the rows it saw in `seen`.
+BlockVisitor codes_in_order(const torch::Tensor& want, int64_t& seen) {
+    return [&want, &seen](const EncodedBlock& b) -> Result<void> {
+        if (b.first_row != seen) {
+            return fail(ErrorCode::Runtime, "blocks out of order");
+        }
+        const auto got = torch::from_blob(const_cast<float*>(b.codes), {b.rows, b.d_sae});
+        if (relative_error(got, want.narrow(0, b.first_row, b.rows)) > 1e-5) {
+            return fail(ErrorCode::Runtime, "wrong codes");
+        }
+        seen += b.rows;
+        return {};
+    };
+}
+
 KernelOptions options(Activation activation, GemmBackend backend,
                       Precision precision = Precision::F32, int64_t k = 0) {
     KernelOptions o;
@@ -339,17 +355,8 @@ class TestCompute : public QObject {
         int64_t seen = 0;
         NullProgress progress;
         CancelToken cancel;
-        auto done = kernel->encode_stream(
-            rows_in_memory(x.data_ptr<float>(), 200, 16),
-            [&](const EncodedBlock& b) -> Result<void> {
-                const auto got = torch::from_blob(const_cast<float*>(b.codes), {b.rows, b.d_sae});
-                if (relative_error(got, want.narrow(0, b.first_row, b.rows)) > 1e-5) {
-                    return fail(ErrorCode::Runtime, "wrong codes");
-                }
-                seen += b.rows;
-                return {};
-            },
-            progress, cancel);
+        auto done = kernel->encode_stream(rows_in_memory(x.data_ptr<float>(), 200, 16),
+                                          codes_in_order(want, seen), progress, cancel);
         QVERIFY2(done.has_value(), done ? "" : done.error().message.c_str());
         QCOMPARE(seen, int64_t{200});
     }
@@ -559,20 +566,8 @@ class TestCompute : public QObject {
         int64_t seen = 0;
         NullProgress progress;
         CancelToken cancel;
-        auto done = kernel->encode_stream(
-            rows_in_memory(x.data_ptr<float>(), 200, 16),
-            [&](const EncodedBlock& b) -> Result<void> {
-                if (b.first_row != seen) {
-                    return fail(ErrorCode::Runtime, "blocks out of order");
-                }
-                const auto got = torch::from_blob(const_cast<float*>(b.codes), {b.rows, b.d_sae});
-                if (relative_error(got, want.narrow(0, b.first_row, b.rows)) > 1e-5) {
-                    return fail(ErrorCode::Runtime, "wrong codes");
-                }
-                seen += b.rows;
-                return {};
-            },
-            progress, cancel);
+        auto done = kernel->encode_stream(rows_in_memory(x.data_ptr<float>(), 200, 16),
+                                          codes_in_order(want, seen), progress, cancel);
         QVERIFY2(done.has_value(), done ? "" : done.error().message.c_str());
         QCOMPARE(seen, int64_t{200});
         cancel.cancel();
