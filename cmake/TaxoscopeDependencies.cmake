@@ -7,6 +7,10 @@ find_package(tl-expected REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
+# LibTorch's at::parallel_for is a template in its headers. With LibTorch's OpenMP backend (Debian's
+# and PyTorch's builds) it splits a loop over threads only in code that is itself compiled with
+# OpenMP; without the flag every parallel_for in taxoscope's own code runs on one thread.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 
 # TorchConfig.cmake lists CUDA libraries only for CUDA builds; Debian's CPU build ships the CUDA
 # headers anyway, so the headers alone cannot tell.

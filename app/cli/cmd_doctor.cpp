@@ -106,6 +106,11 @@ class DoctorCommand final : public Command {
             std::cout << ", OpenBLAS " << blas_threads;
         }
         std::cout << " of " << core::available_cores() << " cores\n";
+        if (const int width = core::parallel_loop_width(); width < info.torch_threads) {
+            std::cout << "WARNING    taxoscope's own parallel loops run on " << width << " of "
+                      << info.torch_threads
+                      << " threads: this build of taxoscope was compiled without OpenMP.\n";
+        }
         return !slow;
     }
 

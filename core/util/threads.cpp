@@ -2,6 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -29,6 +32,16 @@ int apply_thread_count(int n) {
 
 int current_thread_count() {
     return at::get_num_threads();
+}
+
+int parallel_loop_width() {
+    // Enough one-item chunks for every thread; each chunk marks the thread that ran it.
+    const int threads = current_thread_count();
+    std::atomic<uint64_t> seen{0};
+    at::parallel_for(0, std::max(threads, 1), 1, [&](int64_t, int64_t) {
+        seen.fetch_or(uint64_t{1} << (at::get_thread_num() % 64), std::memory_order_relaxed);
+    });
+    return __builtin_popcountll(seen.load());
 }
 
 int blas_thread_count() {

@@ -15,13 +15,17 @@
 
 #include "core/analysis/analysis_file.h"
 #include "core/analysis/feature_statistics.h"
+#include "core/analysis/layer_analysis.h"
 #include "core/analysis/reconstruction_error.h"
 #include "core/analysis/taxonomy_alignment.h"
 #include "core/analysis/workspace_analysis.h"
 #include "core/compute/feature_top_k.h"
 #include "core/sae/activation_rows.h"
+#include "core/sae/sae_io.h"
+#include "core/store/npy_file.h"
 #include "core/store/safetensors_file.h"
 #include "core/taxonomy/custom_taxonomy.h"
+#include "core/util/threads.h"
 #include "support/planted_workspace.h"
 
 using namespace taxoscope::core;
@@ -356,6 +360,97 @@ class TestAnalysis : public QObject {
         for (const int64_t d_in : {16, 32, 75}) {
             sparse_reconstruction_case(d_in);
         }
+    }
+
+    void results_do_not_depend_on_the_thread_count() {
+        // Sized so that every parallel part of the pass really splits on two threads: more
+        // features than one statistics/top-k chunk (1,024), several decoder slices, more rows
+        // than one sparse decode batch, and more nodes than threads.
+        if (available_cores() < 2) {
+            QSKIP("one core: nothing to split over");
+        }
+        const int64_t n = 1500;
+        const int64_t d_in = 300;
+        const int64_t d_sae = 2304;
+        const fs::path root = fs::path(dir_.path().toStdString()) / "threads";
+        fs::create_directories(root);
+        // Every value is a small multiple of 1/8, so every sum the pass forms is exact in any
+        // order: the GEMM's own blocking cannot differ between the runs, and any difference
+        // left is a share of the work lost or counted twice.
+        std::mt19937 gen(21);
+        auto eighths = [&gen](int range, int zero_weight) {
+            const int v =
+                static_cast<int>(gen() % static_cast<unsigned>(2 * range + 1 + zero_weight));
+            return v < 2 * range + 1 ? static_cast<float>(v - range) / 8.0f : 0.0f;
+        };
+        SaeConfig config;
+        config.d_in = d_in;
+        config.d_sae = d_sae;
+        SaeWeights w;
+        for (int64_t k = 0; k < d_in * d_sae; ++k) {
+            w.w_enc.push_back(eighths(1, 24));  // ~10% non-zero
+            w.w_dec.push_back(eighths(2, 0));
+        }
+        w.b_enc.assign(static_cast<size_t>(d_sae), -2.0f);  // ~2% of the codes fire
+        w.b_dec.assign(static_cast<size_t>(d_in), 0.125f);
+        const Sae sae = Sae::create(config, w, "threads").value();
+        QVERIFY(save_sae(root / "sae", sae).has_value());
+        std::vector<float> x(static_cast<size_t>(n * d_in));
+        for (float& v : x) {
+            v = static_cast<float>(static_cast<int>(gen() % 5) - 2);
+        }
+        auto writer = NpyRowWriter::create(root / "acts.npy", DType::F32, d_in);
+        QVERIFY(writer.has_value());
+        QVERIFY(writer->append(x.data(), n).has_value());
+        QVERIFY(writer->finish().has_value());
+        auto taxonomy = parse_custom_taxonomy(random_taxonomy(gen, 40, 12), "threads");
+        QVERIFY2(taxonomy.has_value(), taxonomy ? "" : taxonomy.error().message.c_str());
+        LayerInputs in;
+        in.layer = "threads";
+        in.activations = root / "acts.npy";
+        in.sae = root / "sae";
+        in.taxonomy = &*taxonomy;
+        for (int64_t i = 0; i < n; ++i) {
+            in.labels.push_back(static_cast<int32_t>(gen() % 40));
+            in.splits.push_back(i % 4 == 0 ? RowSplit::Heldout : RowSplit::Train);
+        }
+        AnalysisOptions options;
+        options.run_probe = false;
+        const int before = current_thread_count();
+        std::vector<LayerResult> results;
+        for (const int threads : {1, 2}) {
+            apply_thread_count(threads);
+            QCOMPARE(parallel_loop_width(), threads);
+            NullProgress quiet;
+            auto r = analyze_layer(in, options, quiet, CancelToken());
+            QVERIFY2(r.has_value(), r ? "" : r.error().message.c_str());
+            results.push_back(std::move(*r));
+        }
+        apply_thread_count(before);
+        const LayerAnalysis& one = results[0].analysis;
+        const LayerAnalysis& two = results[1].analysis;
+        QVERIFY(one.fire_count == two.fire_count);
+        const int64_t fired =
+            std::accumulate(one.fire_count.begin(), one.fire_count.end(), int64_t{0});
+        QVERIFY2(fired > n * d_sae / 200 && fired < n * d_sae / 20,
+                 qPrintable(QString("%1 codes fired").arg(fired)));
+        QVERIFY(one.act_sum == two.act_sum);
+        QVERIFY(one.act_sq_sum == two.act_sq_sum);
+        QVERIFY(one.hist == two.hist);
+        QVERIFY(one.class_fire == two.class_fire);
+        QVERIFY(one.class_sum == two.class_sum);
+        QVERIFY(one.topk_values == two.topk_values);
+        QVERIFY(one.topk_indices == two.topk_indices);
+        QVERIFY(one.best_node == two.best_node);
+        QVERIFY(one.best_f1 == two.best_f1);
+        QVERIFY(one.node_best_feature == two.node_best_feature);
+        QVERIFY(one.node_best_f1 == two.node_best_f1);
+        QVERIFY(one.node_best_feature_baseline == two.node_best_feature_baseline);
+        QVERIFY(one.lch_node == two.lch_node);
+        QVERIFY(one.robust_lch_node == two.robust_lch_node);
+        QVERIFY(std::isfinite(results[0].summary.fvu));
+        QCOMPARE(results[0].summary.fvu, results[1].summary.fvu);
+        QCOMPARE(results[0].summary.coverage, results[1].summary.coverage);
     }
 
     void negative_tau_is_refused() {

@@ -12,6 +12,7 @@
 #include "core/util/memory_reuse.h"
 #include "core/util/progress.h"
 #include "core/util/progress_format.h"
+#include "core/util/threads.h"
 
 using namespace taxoscope::core;
 
@@ -51,6 +52,20 @@ class TestUtil : public QObject {
         QCOMPARE(static_cast<int>(mallinfo2().hblks), mapped_before);
         std::free(block);
         QVERIFY(mallinfo2().fordblks >= bytes);
+    }
+
+    void parallel_loops_in_core_use_every_thread() {
+        // Core's own at::parallel_for loops (statistics, top-k, decode, epilogue) split only
+        // when core is compiled with OpenMP; otherwise they run on one thread, silently.
+        if (available_cores() < 2) {
+            QSKIP("one core: nothing to split over");
+        }
+        const int before = current_thread_count();
+        QCOMPARE(apply_thread_count(2), 2);
+        QCOMPARE(parallel_loop_width(), 2);
+        apply_thread_count(1);
+        QCOMPARE(parallel_loop_width(), 1);
+        apply_thread_count(before);
     }
 
     void result_carries_value_or_typed_error() {
