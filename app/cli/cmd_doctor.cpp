@@ -109,7 +109,8 @@ class DoctorCommand final : public Command {
         if (const int width = core::parallel_loop_width(); width < info.torch_threads) {
             std::cout << "WARNING    taxoscope's own parallel loops run on " << width << " of "
                       << info.torch_threads
-                      << " threads: this build of taxoscope was compiled without OpenMP.\n";
+                      << " threads; LibTorch's at::parallel_for splits a loop only in code built "
+                         "with OpenMP (docs/compute.md, \"Threads\").\n";
         }
         return !slow;
     }
