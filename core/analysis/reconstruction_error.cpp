@@ -74,13 +74,19 @@ ReconstructionAccumulator::ReconstructionAccumulator(const Sae& sae, const SaeKe
       x_sq_sum_(static_cast<size_t>(d_in_), 0.0) {}
 
 void ReconstructionAccumulator::add_input_sums(const float* rows, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) {
-        const float* x = rows + i * d_in_;
-        for (int64_t k = 0; k < d_in_; ++k) {
-            x_sum_[static_cast<size_t>(k)] += x[k];
-            x_sq_sum_[static_cast<size_t>(k)] += static_cast<double>(x[k]) * x[k];
+    // Threads own column ranges; each column is summed over the rows in the same order whatever
+    // the split, so the FVU does not depend on the thread count.
+    at::parallel_for(0, d_in_, 128, [&](int64_t begin, int64_t end) {
+        double* sum = x_sum_.data();
+        double* sq_sum = x_sq_sum_.data();
+        for (int64_t i = 0; i < count; ++i) {
+            const float* x = rows + i * d_in_;
+            for (int64_t k = begin; k < end; ++k) {
+                sum[k] += x[k];
+                sq_sum[k] += static_cast<double>(x[k]) * x[k];
+            }
         }
-    }
+    });
 }
 
 void ReconstructionAccumulator::add_sparse(const float* rows, const SparseCodes& codes) {

@@ -57,24 +57,36 @@ void FeatureMajorCodes::take(const SparseCodes& codes) {
     rows = codes.rows;
     d_sae = codes.d_sae;
     start.assign(static_cast<size_t>(d_sae) + 1, 0);
-    for (int32_t j : codes.feature) {
-        start[static_cast<size_t>(j) + 1] += 1;
-    }
+    row.resize(codes.feature.size());
+    value.resize(codes.feature.size());
+    // Threads own disjoint feature ranges; each row's entries are sorted by feature, so a thread
+    // finds its part of every row by binary search and never writes another thread's slots.
+    // Rows are walked in order, so they land ascending within each feature.
+    constexpr int64_t kFeaturesPerTask = 1024;
+    at::parallel_for(0, d_sae, kFeaturesPerTask, [&](int64_t begin, int64_t end) {
+        for (int64_t i = 0; i < rows; ++i) {
+            const auto [e0, e1] = codes.entries_of(i, begin, end);
+            for (int64_t e = e0; e < e1; ++e) {
+                start[static_cast<size_t>(codes.feature[static_cast<size_t>(e)]) + 1] += 1;
+            }
+        }
+    });
     for (size_t j = 1; j < start.size(); ++j) {
         start[j] += start[j - 1];
     }
-    row.resize(codes.feature.size());
-    value.resize(codes.feature.size());
-    // `next` walks each feature's slot range; rows arrive in order, so they land ascending.
-    std::vector<int64_t> next(start.begin(), start.end() - 1);
-    for (int64_t i = 0; i < rows; ++i) {
-        for (int64_t e = codes.row_start[static_cast<size_t>(i)];
-             e < codes.row_start[static_cast<size_t>(i) + 1]; ++e) {
-            const auto at = static_cast<size_t>(next[static_cast<size_t>(codes.feature[e])]++);
-            row[at] = static_cast<int32_t>(i);
-            value[at] = codes.value[static_cast<size_t>(e)];
+    at::parallel_for(0, d_sae, kFeaturesPerTask, [&](int64_t begin, int64_t end) {
+        std::vector<int64_t> next(start.begin() + begin, start.begin() + end);
+        for (int64_t i = 0; i < rows; ++i) {
+            const auto [e0, e1] = codes.entries_of(i, begin, end);
+            for (int64_t e = e0; e < e1; ++e) {
+                const auto slot =
+                    static_cast<size_t>(codes.feature[static_cast<size_t>(e)] - begin);
+                const auto at = static_cast<size_t>(next[slot]++);
+                row[at] = static_cast<int32_t>(i);
+                value[at] = codes.value[static_cast<size_t>(e)];
+            }
         }
-    }
+    });
 }
 
 void gather_nonzero_codes(const EncodedBlock& block, SparseCodes& out) {
