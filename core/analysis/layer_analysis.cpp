@@ -141,9 +141,13 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     FeatureTopK top_k(d, options.k, options.tau);
     ReconstructionAccumulator reconstruction(*sae, *kernel);
     RememberingSource source{activation_row_source(*file)};
-    SparseCodes codes;
+    // Only the non-zero codes are needed: the kernel collects them while forming the codes and
+    // writes no dense block.
+    StreamOutput output;
+    output.dense = false;
+    output.sparse = true;
     auto visit = [&](const EncodedBlock& block) -> Result<void> {
-        gather_nonzero_codes(block, codes);
+        const SparseCodes& codes = *block.sparse;
         if (auto ok = statistics.add(codes, in.labels.data(), baseline.data()); !ok) {
             return ok;
         }
@@ -152,7 +156,7 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
         }
         return reconstruction.add(source.last, block, codes);
     };
-    if (auto ok = kernel->encode_stream(source.source(), visit, progress, cancel); !ok) {
+    if (auto ok = kernel->encode_stream(source.source(), visit, progress, cancel, output); !ok) {
         return fail(ok.error().with_context("layer " + in.layer));
     }
     reconstruction.finish();

@@ -126,9 +126,24 @@ void ReconstructionAccumulator::add_sparse(const float* rows, const SparseCodes&
     }
 }
 
-Result<void> ReconstructionAccumulator::add_dense(const float* rows, const EncodedBlock& block) {
+Result<void> ReconstructionAccumulator::add_dense(const float* rows, const EncodedBlock& block,
+                                                  const SparseCodes& codes) {
+    const float* z = block.codes;
+    if (z == nullptr) {
+        // A sparse-only stream: lay the block's codes out densely for the product.
+        dense_codes_.assign(static_cast<size_t>(block.rows * block.d_sae), 0.0f);
+        for (int64_t i = 0; i < codes.rows; ++i) {
+            for (int64_t e = codes.row_start[static_cast<size_t>(i)];
+                 e < codes.row_start[static_cast<size_t>(i) + 1]; ++e) {
+                dense_codes_[static_cast<size_t>(i * block.d_sae +
+                                                 codes.feature[static_cast<size_t>(e)])] =
+                    codes.value[static_cast<size_t>(e)];
+            }
+        }
+        z = dense_codes_.data();
+    }
     x_hat_.resize(static_cast<size_t>(block.rows * d_in_));
-    if (auto done = kernel_->decode(block.codes, block.rows, x_hat_.data()); !done) {
+    if (auto done = kernel_->decode(z, block.rows, x_hat_.data()); !done) {
         return fail(done.error());
     }
     for (int64_t i = 0; i < block.rows; ++i) {
@@ -157,7 +172,7 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
     if (block.rows == 0) {
         return {};
     }
-    if (rows == nullptr || block.codes == nullptr) {
+    if (rows == nullptr) {
         return fail(ErrorCode::InvalidArgument, "reconstruction error: block without rows");
     }
     if (codes.rows != block.rows || codes.d_sae != block.d_sae ||
@@ -177,7 +192,7 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
         if (pending_.rows >= kDecodeRows) {
             flush_sparse();
         }
-    } else if (auto ok = add_dense(rows, block); !ok) {
+    } else if (auto ok = add_dense(rows, block, codes); !ok) {
         return ok;
     }
     add_input_sums(rows, block.rows);

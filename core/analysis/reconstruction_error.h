@@ -22,7 +22,8 @@ class ReconstructionAccumulator {
 
     // rows: the block's input rows [block.rows, d_in] in the activations' own scale.
     Result<void> add(const float* rows, const EncodedBlock& block);
-    // The same with the block's non-zero codes already gathered (the analysis shares them).
+    // The same with the block's non-zero codes already gathered (the analysis shares them);
+    // block.codes may then be null (a sparse-only stream).
     Result<void> add(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
 
     // Decodes the rows still buffered (the sparse route decodes up to 1,024 rows at a time).
@@ -41,7 +42,7 @@ class ReconstructionAccumulator {
     void add_sparse(const float* rows, const SparseCodes& codes);
     void buffer_sparse(const float* rows, const SparseCodes& codes);
     void flush_sparse();
-    Result<void> add_dense(const float* rows, const EncodedBlock& block);
+    Result<void> add_dense(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
     void add_input_sums(const float* rows, int64_t count);
 
     const Sae* sae_;
@@ -49,6 +50,7 @@ class ReconstructionAccumulator {
     int64_t d_in_;
     Mode mode_ = Mode::Undecided;
     std::vector<float> x_hat_;            // dense route: the block's reconstruction
+    std::vector<float> dense_codes_;      // dense route, sparse-only streams: the block's codes
     std::vector<float> decoder_slices_;   // sparse route: W_dec as [slices, d_sae, slice width]
     FeatureMajorCodes by_feature_;        // sparse route: the block's codes by feature
     std::vector<double> slice_residual_;  // sparse route: [slices, rows] parts of ||x_i - x̂_i||^2

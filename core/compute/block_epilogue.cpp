@@ -5,6 +5,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/compute/sparse_codes.h"
+
 namespace taxoscope::core::detail {
 namespace {
 
@@ -25,15 +27,41 @@ inline float finish(float pre, int64_t j, const EpilogueArgs& a) {
     return (a.cut == nullptr || z > a.cut[j]) ? z : 0.0f;
 }
 
+// Appends z to a segment whatever it is and keeps it only when non-zero: at a few percent
+// density the kept codes are unpredictable, so no branch per code.
+inline void keep_nonzero(float z, int64_t j, int32_t* feature, float* value, int64_t& n) {
+    feature[n] = static_cast<int32_t>(j);
+    value[n] = z;
+    n += z != 0.0f ? 1 : 0;
+}
+
 template <typename T>
 void rows_impl(const T* src, const EpilogueArgs& a) {
+    SparseParts* sparse = a.sparse;
+    if (sparse != nullptr) {
+        sparse->reset(1, a.rows, a.features + 1);
+    }
     at::parallel_for(0, a.rows, 8, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             const T* s = src + i * a.features;
-            float* d = a.out + i * a.features;
-            for (int64_t j = 0; j < a.features; ++j) {
-                d[j] = finish(widen(s[j]), j, a);
+            float* d = a.out == nullptr ? nullptr : a.out + i * a.features;
+            if (sparse == nullptr) {
+                for (int64_t j = 0; j < a.features; ++j) {
+                    d[j] = finish(widen(s[j]), j, a);
+                }
+                continue;
             }
+            int32_t* feature = sparse->feature.data() + i * sparse->width;
+            float* value = sparse->value.data() + i * sparse->width;
+            int64_t n = 0;
+            for (int64_t j = 0; j < a.features; ++j) {
+                const float z = finish(widen(s[j]), j, a);
+                if (d != nullptr) {
+                    d[j] = z;
+                }
+                keep_nonzero(z, j, feature, value, n);
+            }
+            sparse->count[static_cast<size_t>(i)] = n;
         }
     });
 }
@@ -45,9 +73,18 @@ constexpr int64_t kTile = 32;
 template <typename T>
 void transposed_impl(const T* src, const EpilogueArgs& a) {
     const int64_t feature_tiles = (a.features + kTile - 1) / kTile;
-    at::parallel_for(0, feature_tiles, 4, [&](int64_t begin, int64_t end) {
+    // With sparse output each thread takes one contiguous run of tiles (a part), so that a row's
+    // entries from one part are ascending and the parts concatenate in feature order.
+    SparseParts* sparse = a.sparse;
+    const int64_t parts =
+        sparse == nullptr ? 1 : std::clamp<int64_t>(at::get_num_threads(), 1, feature_tiles);
+    const int64_t tiles_per_part = (feature_tiles + parts - 1) / parts;
+    if (sparse != nullptr) {
+        sparse->reset(parts, a.rows, tiles_per_part * kTile + 1);
+    }
+    auto run = [&](int64_t part, int64_t tile_begin, int64_t tile_end) {
         float buffer[kTile][kTile];
-        for (int64_t tile = begin; tile < end; ++tile) {
+        for (int64_t tile = tile_begin; tile < tile_end; ++tile) {
             const int64_t j0 = tile * kTile;
             const int64_t nj = std::min(kTile, a.features - j0);
             for (int64_t i0 = 0; i0 < a.rows; i0 += kTile) {
@@ -60,17 +97,79 @@ void transposed_impl(const T* src, const EpilogueArgs& a) {
                     }
                 }
                 for (int64_t ii = 0; ii < ni; ++ii) {
-                    float* d = a.out + (i0 + ii) * a.features + j0;
-                    for (int64_t jj = 0; jj < nj; ++jj) {
-                        d[jj] = finish(buffer[ii][jj], j0 + jj, a);
+                    if (a.out != nullptr) {
+                        float* d = a.out + (i0 + ii) * a.features + j0;
+                        for (int64_t jj = 0; jj < nj; ++jj) {
+                            d[jj] = finish(buffer[ii][jj], j0 + jj, a);
+                        }
+                    }
+                    if (sparse != nullptr) {
+                        const int64_t segment = part * a.rows + i0 + ii;
+                        int32_t* feature = sparse->feature.data() + segment * sparse->width;
+                        float* value = sparse->value.data() + segment * sparse->width;
+                        int64_t n = sparse->count[static_cast<size_t>(segment)];
+                        for (int64_t jj = 0; jj < nj; ++jj) {
+                            keep_nonzero(finish(buffer[ii][jj], j0 + jj, a), j0 + jj, feature,
+                                         value, n);
+                        }
+                        sparse->count[static_cast<size_t>(segment)] = n;
                     }
                 }
             }
+        }
+    };
+    if (sparse == nullptr) {
+        at::parallel_for(0, feature_tiles, 4,
+                         [&](int64_t begin, int64_t end) { run(0, begin, end); });
+        return;
+    }
+    at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t part = begin; part < end; ++part) {
+            run(part, part * tiles_per_part, std::min(feature_tiles, (part + 1) * tiles_per_part));
         }
     });
 }
 
 }  // namespace
+
+void SparseParts::reset(int64_t part_count, int64_t row_count, int64_t slots) {
+    parts = part_count;
+    rows = row_count;
+    width = slots;
+    const auto size = static_cast<size_t>(parts * rows * width);
+    if (feature.size() < size) {
+        feature.resize(size);
+        value.resize(size);
+    }
+    count.assign(static_cast<size_t>(parts * rows), 0);
+}
+
+void collect_sparse(const SparseParts& parts, int64_t first_row, int64_t d_sae, SparseCodes& out) {
+    out.first_row = first_row;
+    out.rows = parts.rows;
+    out.d_sae = d_sae;
+    out.row_start.assign(static_cast<size_t>(parts.rows) + 1, 0);
+    for (int64_t i = 0; i < parts.rows; ++i) {
+        int64_t n = 0;
+        for (int64_t p = 0; p < parts.parts; ++p) {
+            n += parts.count[static_cast<size_t>(p * parts.rows + i)];
+        }
+        out.row_start[static_cast<size_t>(i) + 1] = out.row_start[static_cast<size_t>(i)] + n;
+    }
+    out.feature.resize(static_cast<size_t>(out.entries()));
+    out.value.resize(static_cast<size_t>(out.entries()));
+    auto at = out.feature.begin();
+    auto value_at = out.value.begin();
+    for (int64_t i = 0; i < parts.rows; ++i) {
+        for (int64_t p = 0; p < parts.parts; ++p) {
+            const int64_t segment = p * parts.rows + i;
+            const auto n = static_cast<std::ptrdiff_t>(parts.count[static_cast<size_t>(segment)]);
+            const auto from = static_cast<std::ptrdiff_t>(segment * parts.width);
+            at = std::copy_n(parts.feature.begin() + from, n, at);
+            value_at = std::copy_n(parts.value.begin() + from, n, value_at);
+        }
+    }
+}
 
 void epilogue_rows(const float* src, const EpilogueArgs& args) {
     rows_impl(src, args);

@@ -11,6 +11,7 @@
 
 #include "core/compute/block_epilogue.h"
 #include "core/compute/sae_kernel_torch.h"
+#include "core/compute/sparse_codes.h"
 #include "core/compute/stopwatch.h"
 #include "core/util/torch_device_torch.h"
 #include "core/util/torch_guard.h"
@@ -37,6 +38,14 @@ struct SaeKernel::Impl {
     void encode_into(const at::Tensor& x, at::Tensor& out) const;
     void decode_into(const at::Tensor& codes, at::Tensor& out) const;
     void gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const;
+    // The same, with the epilogue also collecting the non-zero codes into `sparse` (when not
+    // null). With `dense` false `out` is left unwritten, except on the fp32 BLAS path, whose
+    // product lands there. CPU routes only, and not TopK (whose cut needs whole rows).
+    void gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out,
+                   detail::SparseParts* sparse, bool dense) const;
+    bool epilogue_collects_sparse() const {
+        return backend != GemmBackend::TorchDevice && options.activation != Activation::TopK;
+    }
     // The TorchDevice route: codes [B, d_sae] fp32 on `device`.
     at::Tensor device_encode(const at::Tensor& x) const;
     at::Tensor device_decode(const at::Tensor& codes) const;
@@ -176,12 +185,18 @@ Result<void> check_options(const SaeTensors& t, const KernelOptions& options, in
 }  // namespace
 
 void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out) const {
+    gemm_into(path, x, out, nullptr, /*dense=*/true);
+}
+
+void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tensor& out,
+                                detail::SparseParts* sparse, bool dense) const {
     detail::EpilogueArgs args;
     args.rows = x.size(0);
     args.features = d_sae;
     args.bias = bias.data_ptr<float>();
     args.cut = cut.defined() ? cut.data_ptr<float>() : nullptr;
-    args.out = out.data_ptr<float>();
+    args.out = dense ? out.data_ptr<float>() : nullptr;
+    args.sparse = sparse;
     if (path == GemmBackend::OneDnn) {
         const at::Tensor y = onednn_product(w_enc_t, x, gemm_type);
         if (gemm_type == at::kFloat) {
@@ -191,8 +206,8 @@ void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tenso
         }
     } else if (gemm_type == at::kFloat) {
         at::mm_out(out, x, w_enc_t.t());
-        detail::epilogue_rows(out.data_ptr<float>(),
-                              args);  // in place: each value read, then written
+        args.out = out.data_ptr<float>();  // in place: each value read, then written
+        detail::epilogue_rows(out.data_ptr<float>(), args);
     } else {
         const at::Tensor y = at::mm(x.to(gemm_type), w_enc_t.t());
         detail::epilogue_rows(bf16_bits(y), args);
@@ -500,14 +515,18 @@ Result<void> SaeKernel::decode(const float* codes, int64_t n, float* out) const 
 }
 
 Result<void> SaeKernel::encode_stream(const RowSource& source, const BlockVisitor& visitor,
-                                      ProgressSink& progress, const CancelToken& cancel) const {
+                                      ProgressSink& progress, const CancelToken& cancel,
+                                      const StreamOutput& output) const {
     if (!source.read || source.rows < 0) {
         return fail(ErrorCode::InvalidArgument, "encode_stream: the row source has no reader");
     }
     const Impl& k = *impl_;
+    const bool fused = output.sparse && k.epilogue_collects_sparse();
     progress.begin("encoding with the SAE", source.rows, "rows");
     std::vector<float> scratch;
     std::vector<float> codes(static_cast<size_t>(k.block_rows * k.d_sae));
+    detail::SparseParts parts;
+    SparseCodes sparse;
     for (int64_t first = 0; first < source.rows; first += k.block_rows) {
         if (cancel.is_cancelled()) {
             return fail(cancel.cancelled_error("encoding with the SAE"));
@@ -517,10 +536,32 @@ Result<void> SaeKernel::encode_stream(const RowSource& source, const BlockVisito
         if (!rows) {
             return fail(rows.error());
         }
-        if (auto done = encode(*rows, count, codes.data()); !done) {
-            return fail(done.error());
+        EncodedBlock block{first, count, k.d_sae, codes.data(), nullptr};
+        if (fused) {
+            auto done = guard_exceptions("encoding rows", [&]() {
+                at::NoGradGuard no_grad;
+                const at::Tensor x =
+                    at::from_blob(const_cast<float*>(*rows), {count, k.d_in}, at::kFloat);
+                at::Tensor out = at::from_blob(codes.data(), {count, k.d_sae}, at::kFloat);
+                k.gemm_into(k.backend, x, out, &parts, output.dense);
+            });
+            if (!done) {
+                return fail(done.error());
+            }
+            detail::collect_sparse(parts, first, k.d_sae, sparse);
+            if (!output.dense) {
+                block.codes = nullptr;
+            }
+        } else {
+            if (auto done = encode(*rows, count, codes.data()); !done) {
+                return fail(done.error());
+            }
+            if (output.sparse) {
+                gather_nonzero_codes(block, sparse);
+            }
         }
-        if (auto seen = visitor(EncodedBlock{first, count, k.d_sae, codes.data()}); !seen) {
+        block.sparse = output.sparse ? &sparse : nullptr;
+        if (auto seen = visitor(block); !seen) {
             return fail(seen.error());
         }
         progress.advance(count);

@@ -71,12 +71,25 @@ struct KernelOptions {
 // 16 MiB for bf16/f16 ones, clamped to [64, 1024] (docs/compute.md has the measurements).
 int64_t encode_block_rows(int64_t d_sae, Precision precision = Precision::F32);
 
-// One encoded block of a stream: codes of rows [first_row, first_row + rows), row-major fp32.
+struct SparseCodes;  // core/compute/sparse_codes.h
+
+// One encoded block of a stream: codes of rows [first_row, first_row + rows). Both views are
+// valid only during the visitor call.
 struct EncodedBlock {
     int64_t first_row = 0;
     int64_t rows = 0;
     int64_t d_sae = 0;
-    const float* codes = nullptr;  // valid only during the visitor call
+    // Row-major fp32; null when the stream was asked for sparse codes alone and the epilogue
+    // collected them (no dense block is then written at all).
+    const float* codes = nullptr;
+    const SparseCodes* sparse = nullptr;  // the non-zero codes, when the stream was asked for them
+};
+
+// What encode_stream hands its visitor.
+struct StreamOutput {
+    bool dense = true;    // EncodedBlock::codes
+    bool sparse = false;  // EncodedBlock::sparse: collected while the codes are formed where the
+                          // route allows (ReLU and JumpReLU on the CPU), else from the dense block
 };
 
 // Supplies rows [first, first + count) of an [rows, d_in] fp32 matrix: a pointer into the
@@ -120,7 +133,8 @@ class SaeKernel {
     // Encodes the source block by block and hands every block to `visitor` (a streaming top-k,
     // class x feature counts, ...): nothing of size rows x d_sae is ever held.
     Result<void> encode_stream(const RowSource& source, const BlockVisitor& visitor,
-                               ProgressSink& progress, const CancelToken& cancel) const;
+                               ProgressSink& progress, const CancelToken& cancel,
+                               const StreamOutput& output = {}) const;
 
     const Impl& impl() const { return *impl_; }
 

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <vector>
 
+#include <ATen/Parallel.h>
+
 #include "core/compute/blas_library.h"
 #include "core/compute/cpu_features.h"
 #include "core/compute/feature_top_k.h"
@@ -543,6 +545,91 @@ class TestCompute : public QObject {
                 QCOMPARE(codes.lower_bound(i, j), first);
             }
         }
+    }
+
+    // A stream asked for sparse codes hands over exactly the non-zero codes of the dense
+    // stream, on every route; collected by the epilogue (ReLU, JumpReLU on the CPU routes) it
+    // writes no dense block unless asked for one too.
+    void sparse_stream_output_equals_the_non_zero_dense_codes() {
+        // d_sae 200 is seven 32-feature tiles (the transposed epilogue's parts split them between
+        // the threads, the last one ragged); 150 rows make a ragged last block of 22.
+        const int64_t n = 150, d_in = 24, d_sae = 200;
+        const auto sae = random_sae(d_in, d_sae, /*with_threshold=*/true);
+        const auto x = torch::randn({n, d_in}).contiguous();
+        const int threads = at::get_num_threads();
+        at::set_num_threads(2);
+        NullProgress progress;
+        const CancelToken cancel;
+        for (Activation act : {Activation::ReLU, Activation::JumpReLU, Activation::TopK}) {
+            for (GemmBackend backend :
+                 {GemmBackend::Blas, GemmBackend::OneDnn, GemmBackend::TorchDevice}) {
+                for (Precision precision : {Precision::F32, Precision::BF16}) {
+                    const KernelOptions o = backend == GemmBackend::TorchDevice
+                                                ? on_device(act, "cpu", precision)
+                                                : on_cpu(act, backend, precision);
+                    auto kernel = prepare_sae_kernel(sae, o);
+                    QVERIFY2(kernel.has_value(), kernel ? "" : kernel.error().message.c_str());
+                    const QString where =
+                        QString("%1 on %2, %3")
+                            .arg(name_of(act))
+                            .arg(QString::fromStdString(std::string(to_string(backend))))
+                            .arg(QString::fromStdString(std::string(to_string(precision))));
+                    auto dense = torch::zeros({n, d_sae});
+                    auto keep = [&](const EncodedBlock& b) -> Result<void> {
+                        dense.narrow(0, b.first_row, b.rows)
+                            .copy_(torch::from_blob(const_cast<float*>(b.codes), {b.rows, d_sae}));
+                        return {};
+                    };
+                    QVERIFY(kernel
+                                ->encode_stream(rows_in_memory(x.data_ptr<float>(), n, d_in), keep,
+                                                progress, cancel)
+                                .has_value());
+                    QVERIFY2((dense != 0).any().item<bool>(), qPrintable(where));
+                    const bool collected =
+                        backend != GemmBackend::TorchDevice && act != Activation::TopK;
+                    for (bool with_dense : {true, false}) {
+                        StreamOutput output;
+                        output.dense = with_dense;
+                        output.sparse = true;
+                        int64_t seen = 0;
+                        bool all_equal = true;
+                        bool dense_as_promised = true;
+                        auto check = [&](const EncodedBlock& b) -> Result<void> {
+                            const auto want_rows =
+                                dense.narrow(0, b.first_row, b.rows).contiguous();
+                            SparseCodes want;
+                            gather_nonzero_codes(EncodedBlock{b.first_row, b.rows, d_sae,
+                                                              want_rows.data_ptr<float>()},
+                                                 want);
+                            const SparseCodes& got = *b.sparse;
+                            all_equal = all_equal && got.first_row == want.first_row &&
+                                        got.rows == want.rows && got.d_sae == want.d_sae &&
+                                        got.row_start == want.row_start &&
+                                        got.feature == want.feature && got.value == want.value;
+                            if (with_dense || !collected) {
+                                dense_as_promised =
+                                    dense_as_promised && b.codes != nullptr &&
+                                    torch::equal(torch::from_blob(const_cast<float*>(b.codes),
+                                                                  {b.rows, d_sae}),
+                                                 want_rows);
+                            } else {
+                                dense_as_promised = dense_as_promised && b.codes == nullptr;
+                            }
+                            seen += b.rows;
+                            return {};
+                        };
+                        QVERIFY(kernel
+                                    ->encode_stream(rows_in_memory(x.data_ptr<float>(), n, d_in),
+                                                    check, progress, cancel, output)
+                                    .has_value());
+                        QCOMPARE(seen, n);
+                        QVERIFY2(all_equal, qPrintable(where));
+                        QVERIFY2(dense_as_promised, qPrintable(where));
+                    }
+                }
+            }
+        }
+        at::set_num_threads(threads);
     }
 
     void top_k_keeps_only_firing_rows() {
