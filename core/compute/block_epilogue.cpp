@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/compute/simd_clones.h"
 #include "core/compute/sparse_codes.h"
 
 namespace taxoscope::core::detail {
@@ -70,6 +71,50 @@ void rows_impl(const T* src, const EpilogueArgs& a) {
 // destination both sit in L1 while the tile is transposed.
 constexpr int64_t kTile = 32;
 
+// One part's segments (see SparseParts), row by row.
+struct Segments {
+    int32_t* feature;
+    float* value;
+    int64_t* count;
+    int64_t width;
+};
+
+const float* as_float(const float* src, int64_t /*n*/, std::vector<float>& /*scratch*/) {
+    return src;
+}
+
+const float* as_float(const uint16_t* src, int64_t n, std::vector<float>& scratch) {
+    for (int64_t i = 0; i < n; ++i) {
+        scratch[static_cast<size_t>(i)] = widen(src[i]);
+    }
+    return scratch.data();
+}
+
+// Feature j's pre-activations over the block's rows, `pre` [rows]: appends each row's firing
+// code (pre + bias > cut) to that row's segment. Most 32-row runs of a trained SAE's feature
+// hold no firing code and the others one or two, so a vectorised compare builds a bit mask and
+// only its set bits are visited.
+TAXOSCOPE_SIMD_CLONES
+void collect_feature(const float* pre, int64_t rows, int32_t j, float bias, float cut,
+                     const Segments& out) {
+    for (int64_t i0 = 0; i0 < rows; i0 += kTile) {
+        const int64_t n = std::min(kTile, rows - i0);
+        float z[kTile];
+        uint32_t hits = 0;
+        for (int64_t ii = 0; ii < n; ++ii) {
+            const float v = pre[i0 + ii] + bias;
+            z[ii] = v > cut ? v : 0.0f;
+            hits |= static_cast<uint32_t>(z[ii] != 0.0f) << ii;
+        }
+        for (; hits != 0; hits &= hits - 1) {
+            const int64_t i = i0 + __builtin_ctz(hits);
+            const int64_t at = i * out.width + out.count[i]++;
+            out.feature[at] = j;
+            out.value[at] = z[i - i0];
+        }
+    }
+}
+
 template <typename T>
 void transposed_impl(const T* src, const EpilogueArgs& a) {
     const int64_t feature_tiles = (a.features + kTile - 1) / kTile;
@@ -104,13 +149,26 @@ void transposed_impl(const T* src, const EpilogueArgs& a) {
                         }
                     }
                     if (sparse != nullptr) {
+                        // Most 32-feature runs of a trained SAE's row hold no firing code, and
+                        // the others one or two: walk the set bits of a mask, not the run.
+                        float z[kTile];
+                        uint32_t hits = 0;
+                        for (int64_t jj = 0; jj < nj; ++jj) {
+                            z[jj] = finish(buffer[ii][jj], j0 + jj, a);
+                            hits |= static_cast<uint32_t>(z[jj] != 0.0f) << jj;
+                        }
+                        if (hits == 0) {
+                            continue;
+                        }
                         const int64_t segment = part * a.rows + i0 + ii;
                         int32_t* feature = sparse->feature.data() + segment * sparse->width;
                         float* value = sparse->value.data() + segment * sparse->width;
                         int64_t n = sparse->count[static_cast<size_t>(segment)];
-                        for (int64_t jj = 0; jj < nj; ++jj) {
-                            keep_nonzero(finish(buffer[ii][jj], j0 + jj, a), j0 + jj, feature,
-                                         value, n);
+                        for (; hits != 0; hits &= hits - 1) {
+                            const int jj = __builtin_ctz(hits);
+                            feature[n] = static_cast<int32_t>(j0 + jj);
+                            value[n] = z[jj];
+                            ++n;
                         }
                         sparse->count[static_cast<size_t>(segment)] = n;
                     }
@@ -121,6 +179,26 @@ void transposed_impl(const T* src, const EpilogueArgs& a) {
     if (sparse == nullptr) {
         at::parallel_for(0, feature_tiles, 4,
                          [&](int64_t begin, int64_t end) { run(0, begin, end); });
+        return;
+    }
+    if (a.out == nullptr && a.cut != nullptr) {
+        // Sparse codes alone need no transpose: walk the product feature by feature (each
+        // feature's rows are contiguous) and append every firing code to its row's segment, so
+        // that features still arrive ascending within each segment.
+        at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+            std::vector<float> widened(static_cast<size_t>(a.rows));
+            for (int64_t part = begin; part < end; ++part) {
+                const int64_t offset = part * a.rows;
+                Segments segments{sparse->feature.data() + offset * sparse->width,
+                                  sparse->value.data() + offset * sparse->width,
+                                  sparse->count.data() + offset, sparse->width};
+                const int64_t j_end = std::min(a.features, (part + 1) * tiles_per_part * kTile);
+                for (int64_t j = part * tiles_per_part * kTile; j < j_end; ++j) {
+                    collect_feature(as_float(src + j * a.rows, a.rows, widened), a.rows,
+                                    static_cast<int32_t>(j), a.bias[j], a.cut[j], segments);
+                }
+            }
+        });
         return;
     }
     at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
