@@ -28,14 +28,6 @@ inline float finish(float pre, int64_t j, const EpilogueArgs& a) {
     return (a.cut == nullptr || z > a.cut[j]) ? z : 0.0f;
 }
 
-// Appends z to a segment whatever it is and keeps it only when non-zero: at a few percent
-// density the kept codes are unpredictable, so no branch per code.
-inline void keep_nonzero(float z, int64_t j, int32_t* feature, float* value, int64_t& n) {
-    feature[n] = static_cast<int32_t>(j);
-    value[n] = z;
-    n += z != 0.0f ? 1 : 0;
-}
-
 template <typename T>
 void rows_impl(const T* src, const EpilogueArgs& a) {
     SparseParts* sparse = a.sparse;
@@ -43,26 +35,19 @@ void rows_impl(const T* src, const EpilogueArgs& a) {
         sparse->reset(1, a.rows, a.features + 1);
     }
     at::parallel_for(0, a.rows, 8, [&](int64_t begin, int64_t end) {
+        std::vector<float> scratch(a.out == nullptr ? static_cast<size_t>(a.features) : 0);
         for (int64_t i = begin; i < end; ++i) {
             const T* s = src + i * a.features;
-            float* d = a.out == nullptr ? nullptr : a.out + i * a.features;
-            if (sparse == nullptr) {
-                for (int64_t j = 0; j < a.features; ++j) {
-                    d[j] = finish(widen(s[j]), j, a);
-                }
-                continue;
-            }
-            int32_t* feature = sparse->feature.data() + i * sparse->width;
-            float* value = sparse->value.data() + i * sparse->width;
-            int64_t n = 0;
+            float* d = a.out == nullptr ? scratch.data() : a.out + i * a.features;
             for (int64_t j = 0; j < a.features; ++j) {
-                const float z = finish(widen(s[j]), j, a);
-                if (d != nullptr) {
-                    d[j] = z;
-                }
-                keep_nonzero(z, j, feature, value, n);
+                d[j] = finish(widen(s[j]), j, a);
             }
-            sparse->count[static_cast<size_t>(i)] = n;
+            if (sparse != nullptr) {
+                // The row is still in L1: compacting it now saves the gather's second pass.
+                sparse->count[static_cast<size_t>(i)] =
+                    compact_nonzero(d, a.features, sparse->feature.data() + i * sparse->width,
+                                    sparse->value.data() + i * sparse->width);
+            }
         }
     });
 }

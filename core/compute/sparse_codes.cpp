@@ -13,8 +13,8 @@ namespace {
 // vectorised compare-and-count.
 constexpr int64_t kChunk = 16;
 
-// Writes the non-zero codes of z[0, n) to feature/value (which must hold n + 1 entries: the
-// compaction is branchless and stores one slot past the last kept entry) and returns how many.
+}  // namespace
+
 TAXOSCOPE_SIMD_CLONES
 int64_t compact_nonzero(const float* z, int64_t n, int32_t* feature, float* value) {
     int64_t at = 0;
@@ -36,8 +36,6 @@ int64_t compact_nonzero(const float* z, int64_t n, int32_t* feature, float* valu
     }
     return at;
 }
-
-}  // namespace
 
 int64_t SparseCodes::lower_bound(int64_t i, int64_t j) const {
     const int32_t* begin = feature.data() + row_start[static_cast<size_t>(i)];

@@ -41,6 +41,10 @@ struct FeatureMajorCodes {
     void take(const SparseCodes& codes);
 };
 
+// Writes the non-zero codes of z[0, n) to feature/value and returns how many. Both must hold
+// n + 1 entries: the compaction is branchless and stores one slot past the last kept entry.
+int64_t compact_nonzero(const float* z, int64_t n, int32_t* feature, float* value);
+
 // Collects the non-zero codes of `block` into `out`, reusing its storage; rows are split over
 // LibTorch's threads.
 void gather_nonzero_codes(const EncodedBlock& block, SparseCodes& out);
