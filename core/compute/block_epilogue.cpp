@@ -127,24 +127,25 @@ void transposed_impl(const T* src, const EpilogueArgs& a) {
                     }
                 }
                 for (int64_t ii = 0; ii < ni; ++ii) {
-                    if (a.out != nullptr) {
-                        float* d = a.out + (i0 + ii) * a.features + j0;
+                    float* d = a.out == nullptr ? nullptr : a.out + (i0 + ii) * a.features + j0;
+                    if (sparse == nullptr) {
                         for (int64_t jj = 0; jj < nj; ++jj) {
                             d[jj] = finish(buffer[ii][jj], j0 + jj, a);
                         }
+                        continue;
                     }
-                    if (sparse != nullptr) {
-                        // Most 32-feature runs of a trained SAE's row hold no firing code, and
-                        // the others one or two: walk the set bits of a mask, not the run.
-                        float z[kTile];
-                        uint32_t hits = 0;
-                        for (int64_t jj = 0; jj < nj; ++jj) {
-                            z[jj] = finish(buffer[ii][jj], j0 + jj, a);
-                            hits |= static_cast<uint32_t>(z[jj] != 0.0f) << jj;
-                        }
-                        if (hits == 0) {
-                            continue;
-                        }
+                    // Most 32-feature runs of a trained SAE's row hold no firing code, and the
+                    // others one or two: walk the set bits of a mask, not the run.
+                    float z[kTile];
+                    uint32_t hits = 0;
+                    for (int64_t jj = 0; jj < nj; ++jj) {
+                        z[jj] = finish(buffer[ii][jj], j0 + jj, a);
+                        hits |= static_cast<uint32_t>(z[jj] != 0.0f) << jj;
+                    }
+                    if (d != nullptr) {
+                        std::copy_n(z, nj, d);
+                    }
+                    if (hits != 0) {
                         const int64_t segment = part * a.rows + i0 + ii;
                         int32_t* feature = sparse->feature.data() + segment * sparse->width;
                         float* value = sparse->value.data() + segment * sparse->width;
