@@ -72,44 +72,45 @@ int main(int argc, char** argv) {
     std::printf("threads %d; block %lld rows x %lld features, %.1f%% firing; %d calls per figure\n",
                 parallel_loop_width(), static_cast<long long>(rows), static_cast<long long>(d_sae),
                 100.0 * firing, calls);
+    // The ways a block can be handed over; the first is the reference.
+    struct Way {
+        const char* name;
+        bool transposed;  // the oneDNN route's [d_sae, B] product, else row-major (BLAS)
+        bool dense;       // dense codes written
+        bool collect;     // sparse codes collected by the epilogue
+        bool gather;      // sparse codes gathered from the dense block afterwards
+    };
+    const Way ways[] = {
+        {"transposed dense", true, true, false, false},
+        {"transposed dense + gather", true, true, false, true},
+        {"transposed sparse alone", true, false, true, false},
+        {"rows dense + gather", false, true, false, true},
+        {"rows fused", false, true, true, false},
+    };
+    auto hand_over = [&](const Way& way) {
+        args.out = way.dense ? dense.data() : nullptr;
+        args.sparse = way.collect ? &parts : nullptr;
+        if (way.transposed) {
+            taxoscope::core::detail::epilogue_transposed(pre.data(), args);
+        } else {
+            taxoscope::core::detail::epilogue_rows(pre.data(), args);
+        }
+        if (way.collect) {
+            taxoscope::core::detail::collect_sparse(parts, 0, d_sae, codes);
+        }
+        if (way.gather) {
+            gather_nonzero_codes(block, codes);
+        }
+    };
     for (int round = 0; round < 3; ++round) {
-        const double transposed_dense = milliseconds_per_call(calls, [&] {
-            args.out = dense.data();
-            args.sparse = nullptr;
-            taxoscope::core::detail::epilogue_transposed(pre.data(), args);
-        });
-        const double transposed_gather = milliseconds_per_call(calls, [&] {
-            args.out = dense.data();
-            args.sparse = nullptr;
-            taxoscope::core::detail::epilogue_transposed(pre.data(), args);
-            gather_nonzero_codes(block, codes);
-        });
-        const double transposed_sparse = milliseconds_per_call(calls, [&] {
-            args.out = nullptr;
-            args.sparse = &parts;
-            taxoscope::core::detail::epilogue_transposed(pre.data(), args);
-            taxoscope::core::detail::collect_sparse(parts, 0, d_sae, codes);
-        });
-        const double rows_gather = milliseconds_per_call(calls, [&] {
-            args.out = dense.data();
-            args.sparse = nullptr;
-            taxoscope::core::detail::epilogue_rows(pre.data(), args);
-            gather_nonzero_codes(block, codes);
-        });
-        const double rows_fused = milliseconds_per_call(calls, [&] {
-            args.out = dense.data();
-            args.sparse = &parts;
-            taxoscope::core::detail::epilogue_rows(pre.data(), args);
-            taxoscope::core::detail::collect_sparse(parts, 0, d_sae, codes);
-        });
-        const double r = transposed_dense;
-        std::printf(
-            "round %d: transposed dense %.3f ms (1.00); + gather %.3f ms (%.2f); sparse alone "
-            "%.3f ms (%.2f); rows + gather %.3f ms (%.2f); rows fused %.3f ms (%.2f); %lld "
-            "codes kept\n",
-            round + 1, r, transposed_gather, transposed_gather / r, transposed_sparse,
-            transposed_sparse / r, rows_gather, rows_gather / r, rows_fused, rows_fused / r,
-            static_cast<long long>(codes.entries()));
+        std::printf("round %d:", round + 1);
+        double reference = 0.0;
+        for (const Way& way : ways) {
+            const double ms = milliseconds_per_call(calls, [&] { hand_over(way); });
+            reference = reference > 0.0 ? reference : ms;
+            std::printf(" %s %.3f ms (%.2f);", way.name, ms, ms / reference);
+        }
+        std::printf(" %lld codes kept\n", static_cast<long long>(codes.entries()));
     }
     return 0;
 }
