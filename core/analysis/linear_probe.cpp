@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "core/analysis/probe_objective_torch.h"
 #include "core/analysis/seeded_shuffle.h"
 #include "core/sae/activation_rows.h"
 #include "core/util/torch_guard.h"
@@ -47,6 +48,7 @@ nlohmann::json ProbeRecipe::to_json() const {
     return {{"model", "multinomial logistic regression on standardised activations"},
             {"optimizer", "full-batch L-BFGS (strong Wolfe line search), zero initialisation"},
             {"max_iterations", max_iterations},
+            {"history_size", history_size},
             {"weight_decay", weight_decay},
             {"max_train_rows", max_train_rows},
             {"max_test_rows", max_test_rows},
@@ -104,7 +106,8 @@ Result<ProbeResult> run_linear_probe(const NpyFile& activations, const std::vect
             "splits";
         return result;
     }
-    progress.begin("linear probe", recipe.max_iterations, "iterations");
+    // L-BFGS evaluates the objective at most 1.25 times per iteration (LibTorch's max_eval).
+    progress.begin("linear probe", recipe.max_iterations * 5 / 4, "evaluations");
     auto accuracy = guard_exceptions("linear probe", [&]() -> Result<double> {
         torch::NoGradGuard outer;
         torch::Tensor x = gather_rows(activations, train);
@@ -112,31 +115,32 @@ Result<ProbeResult> run_linear_probe(const NpyFile& activations, const std::vect
         const torch::Tensor mean = x.mean(0, true);
         const torch::Tensor spread = (x - mean).pow(2).mean(0, true).sqrt().clamp_min(1e-6);
         x = (x - mean) / spread;
+        const ProbeObjective objective(x, y, recipe.weight_decay);
         torch::Tensor w = torch::zeros({x.size(1), classes}, torch::kFloat).requires_grad_(true);
         torch::Tensor b = torch::zeros({classes}, torch::kFloat).requires_grad_(true);
         torch::optim::LBFGSOptions options(1.0);
-        options.max_iter(recipe.max_iterations).line_search_fn(std::string("strong_wolfe"));
+        options.max_iter(recipe.max_iterations)
+            .history_size(recipe.history_size)
+            .line_search_fn(std::string("strong_wolfe"));
         torch::optim::LBFGS optimizer({w, b}, options);
-        bool cancelled = false;
+        // Thrown out of the closure: L-BFGS has no other way to stop before its last iteration.
+        struct Cancelled {};
         auto closure = [&]() -> torch::Tensor {
-            torch::AutoGradMode enable(true);
-            optimizer.zero_grad();
             if (cancel.is_cancelled()) {
-                cancelled = true;
+                throw Cancelled{};
             }
-            torch::Tensor loss = torch::nn::functional::cross_entropy(torch::addmm(b, x, w), y) +
-                                 0.5 * recipe.weight_decay * w.pow(2).sum();
-            loss.backward();
+            torch::Tensor loss = objective.evaluate(w, b);
             progress.advance(1);
             return loss;
         };
-        optimizer.step(closure);
-        if (cancelled) {
+        try {
+            optimizer.step(closure);
+        } catch (const Cancelled&) {
             return fail(cancel.cancelled_error("training the linear probe"));
         }
         const torch::Tensor xt = (gather_rows(activations, test) - mean) / spread;
         const torch::Tensor yt = gather_labels(labels, test);
-        const torch::Tensor predicted = torch::addmm(b, xt, w).argmax(1);
+        const torch::Tensor predicted = probe_logits(xt, w, b).argmax(1);
         return predicted.eq(yt).to(torch::kDouble).mean().item<double>();
     });
     progress.finish();

@@ -18,6 +18,7 @@ struct ProbeRecipe {
     int64_t max_train_rows = 10000;  // larger train splits are subsampled (by seed) to this
     int64_t max_test_rows = 20000;   // likewise for the held-out split
     int max_iterations = 100;        // L-BFGS iterations (full batch)
+    int history_size = 10;           // L-BFGS correction pairs kept (each is 2 x the weights)
     double weight_decay = 1e-4;      // lambda of (lambda / 2) ||W||^2 (bias excluded)
     double heldout_fraction = 0.2;   // of labelled rows, when images.tsv has no split
     uint64_t seed = 0;

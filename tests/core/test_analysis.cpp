@@ -16,6 +16,7 @@
 #include "core/analysis/analysis_file.h"
 #include "core/analysis/feature_statistics.h"
 #include "core/analysis/layer_analysis.h"
+#include "core/analysis/probe_objective_torch.h"
 #include "core/analysis/reconstruction_error.h"
 #include "core/analysis/taxonomy_alignment.h"
 #include "core/analysis/workspace_analysis.h"
@@ -539,6 +540,39 @@ class TestAnalysis : public QObject {
         }
     }
 
+    void probe_gradient_equals_autograd() {
+        // The probe's objective writes its gradient out by hand (for oneDNN's products); it must
+        // be the gradient autograd takes of the documented loss.
+        torch::manual_seed(3);
+        const int64_t n = 97;
+        const int64_t d = 13;
+        const int64_t classes = 6;
+        const double decay = 0.05;
+        const torch::Tensor x = torch::randn({n, d});
+        const torch::Tensor y = torch::randint(classes, {n}, torch::kLong);
+        torch::Tensor w = (0.3 * torch::randn({d, classes})).requires_grad_(true);
+        torch::Tensor b = (0.3 * torch::randn({classes})).requires_grad_(true);
+        const torch::Tensor reference_loss =
+            torch::nn::functional::cross_entropy(torch::addmm(b, x, w), y) +
+            0.5 * decay * w.pow(2).sum();
+        reference_loss.backward();
+        const torch::Tensor reference_w = w.grad().clone();
+        const torch::Tensor reference_b = b.grad().clone();
+        w.mutable_grad().zero_();
+        b.mutable_grad().zero_();
+
+        torch::NoGradGuard no_grad;
+        const ProbeObjective objective(x, y, decay);
+        const torch::Tensor loss = objective.evaluate(w, b);
+        QVERIFY(torch::allclose(loss, reference_loss, 1e-5, 1e-6));
+        QVERIFY(torch::allclose(w.grad(), reference_w, 1e-4, 1e-6));
+        QVERIFY(torch::allclose(b.grad(), reference_b, 1e-4, 1e-6));
+        // A second evaluation overwrites the gradient instead of adding to it.
+        objective.evaluate(w, b);
+        QVERIFY(torch::allclose(w.grad(), reference_w, 1e-4, 1e-6));
+        QVERIFY(torch::allclose(probe_logits(x, w, b), torch::addmm(b, x, w), 1e-5, 1e-5));
+    }
+
     void rerun_skips_and_interrupted_run_leaves_nothing() {
         const PlantedWorkspace ws = fresh("resume");
         const fs::path out = WorkspacePaths(ws.root).analysis(ws.layer);
@@ -577,6 +611,19 @@ class TestAnalysis : public QObject {
             QVERIFY2(entry.path().filename() == "summary.json",
                      qPrintable(QString::fromStdString(entry.path().string())));
         }
+        // Cancelled as the linear probe starts: L-BFGS stops at once, nothing is written.
+        CancelToken in_probe;
+        CallbackProgress probe_progress([&](const ProgressReport& report) {
+            if (report.stage == "linear probe") {
+                in_probe.cancel();
+            }
+        });
+        auto probe_cancelled = analyse(ws, options, false, &probe_progress, in_probe);
+        QVERIFY(!probe_cancelled.has_value());
+        QCOMPARE(probe_cancelled.error().code, ErrorCode::Cancelled);
+        QVERIFY2(probe_cancelled.error().message.find("linear probe") != std::string::npos,
+                 probe_cancelled.error().message.c_str());
+        QVERIFY(!fs::exists(out));
         // The rerun gives the same bytes as the uninterrupted run.
         auto rerun = analyse(ws, options);
         QVERIFY(rerun.has_value());
