@@ -6,6 +6,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/util/huge_pages.h"
+
 namespace taxoscope::core {
 
 std::vector<double> histogram_edges() {
@@ -42,9 +44,9 @@ FeatureStatisticsAccumulator::FeatureStatisticsAccumulator(int64_t d_sae, int64_
     s_.act_sq_sum.assign(d, 0.0);
     s_.act_max.assign(d, 0.0f);
     s_.hist.assign(d * kHistBins, 0);
-    s_.class_fire.assign(cd, 0);
-    s_.class_sum.assign(cd, 0.0);
-    s_.class_fire_baseline.assign(cd, 0);
+    // Updated at random, one cache line per firing code: huge pages spare each a TLB miss.
+    assign_on_huge_pages(class_cells_, cd, ClassCell{});
+    assign_on_huge_pages(s_.class_fire_baseline, cd, int64_t{0});
 }
 
 void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const int32_t* labels,
@@ -56,8 +58,7 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
         const int64_t row = codes.first_row + i;
         const int32_t c = labels[row];
         const int32_t cb = baseline_labels[row];
-        int64_t* class_fire = c >= 0 ? s_.class_fire.data() + c * d : nullptr;
-        double* class_sum = c >= 0 ? s_.class_sum.data() + c * d : nullptr;
+        ClassCell* class_cell = c >= 0 ? class_cells_.data() + c * d : nullptr;
         int64_t* baseline_fire = cb >= 0 ? s_.class_fire_baseline.data() + cb * d : nullptr;
         const auto [e0, e1] = codes.entries_of(i, begin, end);
         for (int64_t e = e0; e < e1; ++e) {
@@ -72,15 +73,30 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
             s_.act_sq_sum[ju] += static_cast<double>(v) * v;
             s_.act_max[ju] = std::max(s_.act_max[ju], v);
             s_.hist[ju * kHistBins + static_cast<size_t>(histogram_bin(v))] += 1;
-            if (class_fire != nullptr) {
-                class_fire[j] += 1;
-                class_sum[j] += v;
+            if (class_cell != nullptr) {
+                class_cell[j].fire += 1;
+                class_cell[j].sum += v;
             }
             if (baseline_fire != nullptr) {
                 baseline_fire[j] += 1;
             }
         }
     }
+}
+
+FeatureStatistics FeatureStatisticsAccumulator::take() {
+    s_.class_fire.resize(class_cells_.size());
+    s_.class_sum.resize(class_cells_.size());
+    at::parallel_for(0, static_cast<int64_t>(class_cells_.size()), 1 << 16,
+                     [&](int64_t begin, int64_t end) {
+                         for (int64_t i = begin; i < end; ++i) {
+                             const auto iu = static_cast<size_t>(i);
+                             s_.class_fire[iu] = class_cells_[iu].fire;
+                             s_.class_sum[iu] = class_cells_[iu].sum;
+                         }
+                     });
+    std::vector<ClassCell>().swap(class_cells_);
+    return std::move(s_);
 }
 
 Result<void> FeatureStatisticsAccumulator::add(const EncodedBlock& block, const int32_t* labels,

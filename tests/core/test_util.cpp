@@ -3,12 +3,18 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/util/cancel.h"
 #include "core/util/error.h"
+#include "core/util/huge_pages.h"
 #include "core/util/memory_reuse.h"
 #include "core/util/progress.h"
 #include "core/util/progress_format.h"
@@ -23,6 +29,26 @@ Result<int> parse_positive(int value) {
         return fail(ErrorCode::InvalidArgument, "value " + std::to_string(value) + " is not > 0");
     }
     return value;
+}
+
+// The VmFlags of the mapping that holds `address`, from /proc/self/smaps ("" if not found).
+std::string mapping_flags(const void* address) {
+    const auto at = reinterpret_cast<std::uintptr_t>(address);
+    std::ifstream smaps("/proc/self/smaps");
+    std::string line;
+    bool inside = false;
+    while (std::getline(smaps, line)) {
+        std::uintptr_t begin = 0;
+        std::uintptr_t end = 0;
+        char dash = 0;
+        std::istringstream range(line);
+        if (range >> std::hex >> begin >> dash >> end && dash == '-') {
+            inside = begin <= at && at < end;
+        } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+            return line;
+        }
+    }
+    return {};
 }
 
 // A clock the test moves by hand, so throttling is checked without sleeping.
@@ -52,6 +78,24 @@ class TestUtil : public QObject {
         QCOMPARE(static_cast<int>(mallinfo2().hblks), mapped_before);
         std::free(block);
         QVERIFY(mallinfo2().fordblks >= bytes);
+    }
+
+    void big_random_access_tables_ask_for_huge_pages() {
+        std::vector<int64_t> table;
+        const size_t n = size_t{3} << 20;  // 24 MiB: at least ten whole 2 MiB pages inside
+        assign_on_huge_pages(table, n, int64_t{7});
+        QCOMPARE(table.size(), n);
+        QVERIFY(std::all_of(table.begin(), table.end(), [](int64_t v) { return v == 7; }));
+        if (!std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled")) {
+            QSKIP("this kernel has no transparent huge pages");
+        }
+        // The advice landed on the table's own mapping ("hg" in its VmFlags).
+        const std::string flags = mapping_flags(table.data() + n / 2);
+        QVERIFY2(flags.find(" hg") != std::string::npos, flags.c_str());
+        // Ranges without a whole aligned huge page are left alone.
+        std::vector<char> small(4096);
+        QVERIFY(!advise_huge_pages(small.data(), small.size()));
+        QVERIFY(!advise_huge_pages(nullptr, size_t{8} << 20));
     }
 
     void parallel_loops_in_core_use_every_thread() {
