@@ -85,14 +85,15 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
 }
 
 FeatureStatistics FeatureStatisticsAccumulator::take() {
-    s_.class_fire.resize(class_cells_.size());
-    s_.class_sum.resize(class_cells_.size());
+    // Fresh tables written front to back: huge pages fault them in 512 times less often.
+    assign_on_huge_pages(s_.class_fire, class_cells_.size(), int64_t{0});
+    assign_on_huge_pages(s_.class_sum, class_cells_.size(), 0.0f);
     at::parallel_for(0, static_cast<int64_t>(class_cells_.size()), 1 << 16,
                      [&](int64_t begin, int64_t end) {
                          for (int64_t i = begin; i < end; ++i) {
                              const auto iu = static_cast<size_t>(i);
                              s_.class_fire[iu] = class_cells_[iu].fire;
-                             s_.class_sum[iu] = class_cells_[iu].sum;
+                             s_.class_sum[iu] = static_cast<float>(class_cells_[iu].sum);
                          }
                      });
     std::vector<ClassCell>().swap(class_cells_);

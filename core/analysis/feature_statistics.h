@@ -34,7 +34,7 @@ struct FeatureStatistics {
     std::vector<float> act_max;                // [D]: largest z, 0 when it never fired
     std::vector<int64_t> hist;                 // [D, kHistBins]
     std::vector<int64_t> class_fire;           // [C, D]: firing rows per true class
-    std::vector<double> class_sum;             // [C, D]: sum of z over them
+    std::vector<float> class_sum;              // [C, D]: sum of z over them (summed in double)
     std::vector<int64_t> class_fire_baseline;  // [C, D]: firing rows per shuffled class
 };
 

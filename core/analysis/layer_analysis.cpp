@@ -59,11 +59,6 @@ struct RememberingSource {
     }
 };
 
-template <typename T>
-std::vector<float> to_float(const std::vector<T>& values) {
-    return std::vector<float>(values.begin(), values.end());
-}
-
 }  // namespace
 
 nlohmann::json AnalysisOptions::parameters() const {
@@ -239,7 +234,7 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     a.hist = std::move(s.hist);
     a.hist_edges = histogram_edges();
     a.class_fire = std::move(s.class_fire);
-    a.class_sum = to_float(s.class_sum);
+    a.class_sum = std::move(s.class_sum);
     a.class_size = std::move(class_size);
     a.best_node = std::move(aligned->best_node);
     a.best_f1 = std::move(aligned->best_f1);

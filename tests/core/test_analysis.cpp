@@ -315,6 +315,7 @@ class TestAnalysis : public QObject {
                 float mx = 0.0f;
                 std::vector<int64_t> hist(kHistBins, 0);
                 std::vector<int64_t> per_class(5, 0);
+                std::vector<double> per_class_sum(5, 0.0);
                 for (int64_t i : order) {
                     const float v = z[static_cast<size_t>(i * d + j)];
                     sum += v;
@@ -322,6 +323,7 @@ class TestAnalysis : public QObject {
                     mx = std::max(mx, v);
                     hist[static_cast<size_t>(histogram_bin(v))] += 1;
                     per_class[static_cast<size_t>(ws.labels[static_cast<size_t>(i)])] += 1;
+                    per_class_sum[static_cast<size_t>(ws.labels[static_cast<size_t>(i)])] += v;
                 }
                 QVERIFY(std::abs(a.act_sum[static_cast<size_t>(j)] - sum) < 1e-6 * (1 + sum));
                 QVERIFY(std::abs(a.act_sq_sum[static_cast<size_t>(j)] - sq) < 1e-6 * (1 + sq));
@@ -333,6 +335,9 @@ class TestAnalysis : public QObject {
                 for (int c = 0; c < 5; ++c) {
                     QCOMPARE(a.class_fire[static_cast<size_t>(c * d + j)],
                              per_class[static_cast<size_t>(c)]);
+                    const double class_sum = per_class_sum[static_cast<size_t>(c)];
+                    QVERIFY(std::abs(a.class_sum[static_cast<size_t>(c * d + j)] - class_sum) <
+                            1e-6 * (1 + class_sum));
                 }
             }
             QVERIFY(std::abs(r->outcome.summary.l0 - static_cast<double>(fires) / n) < 1e-12);
