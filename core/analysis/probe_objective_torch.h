@@ -22,9 +22,6 @@ class ProbeObjective {
     // The loss at (w [d, classes], b [classes]); w.grad() and b.grad() are set to the gradient.
     at::Tensor evaluate(at::Tensor& w, at::Tensor& b) const;
 
-    // Whether the products run on oneDNN (else LibTorch's BLAS).
-    bool onednn() const { return onednn_; }
-
   private:
     at::Tensor x_;             // [n, d]; oneDNN layout when onednn_
     at::Tensor x_t_;           // [d, n]: the source of Xᵀ·G; oneDNN layout when onednn_
