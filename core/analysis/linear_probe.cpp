@@ -106,8 +106,10 @@ Result<ProbeResult> run_linear_probe(const NpyFile& activations, const std::vect
             "splits";
         return result;
     }
-    // L-BFGS evaluates the objective at most 1.25 times per iteration (LibTorch's max_eval).
-    progress.begin("linear probe", recipe.max_iterations * 5 / 4, "evaluations");
+    // LibTorch's own default, set here so that the progress bar knows it: at most 1.25
+    // evaluations of the objective per iteration.
+    const int max_evaluations = recipe.max_iterations * 5 / 4;
+    progress.begin("linear probe", max_evaluations, "evaluations");
     auto accuracy = guard_exceptions("linear probe", [&]() -> Result<double> {
         torch::NoGradGuard outer;
         torch::Tensor x = gather_rows(activations, train);
@@ -120,6 +122,7 @@ Result<ProbeResult> run_linear_probe(const NpyFile& activations, const std::vect
         torch::Tensor b = torch::zeros({classes}, torch::kFloat).requires_grad_(true);
         torch::optim::LBFGSOptions options(1.0);
         options.max_iter(recipe.max_iterations)
+            .max_eval(max_evaluations)
             .history_size(recipe.history_size)
             .line_search_fn(std::string("strong_wolfe"));
         torch::optim::LBFGS optimizer({w, b}, options);

@@ -583,8 +583,20 @@ class TestAnalysis : public QObject {
         const fs::path out = WorkspacePaths(ws.root).analysis(ws.layer);
         AnalysisOptions options;
         options.probe.max_iterations = 20;
-        auto first = analyse(ws, options);
+        // The probe's bar counts objective evaluations and never runs past its total.
+        ProgressReport last_probe_report;
+        CallbackProgress probe_bar(
+            [&](const ProgressReport& report) {
+                if (report.stage == "linear probe") {
+                    last_probe_report = report;
+                }
+            },
+            std::chrono::milliseconds(0));
+        auto first = analyse(ws, options, false, &probe_bar);
         QVERIFY(first.has_value());
+        QVERIFY(last_probe_report.finished);
+        QCOMPARE(last_probe_report.total, int64_t{25});
+        QVERIFY(last_probe_report.done > 0 && last_probe_report.done <= last_probe_report.total);
         QVERIFY(!first->outcome.skipped);
         const std::string reference = read_bytes(out);
 
