@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include <ATen/Parallel.h>
@@ -14,49 +16,60 @@ namespace {
 // Above this fraction of non-zero codes the dense product is cheaper than adding decoder rows
 // one by one (a row addition runs at cache speed, the GEMM near the CPU's peak).
 constexpr double kSparseDensityLimit = 0.08;
-// Decoder columns per slice: 128 floats are eight AVX-512 registers, so one feature's slice row
-// stays in registers for all its entries, and a 256-row block's partial sums (128 KiB) in L2.
-constexpr int64_t kSlice = 128;
-// Rows decoded together on the sparse route: every pass streams the whole decoder once, so
-// encode blocks (as small as 64 rows, sized for the GEMM's cache) are gathered up to this many;
-// their partial sums (512 KiB per slice) still sit in L2.
-constexpr int64_t kDecodeRows = 1024;
+// Decoder columns per slice: 16 floats, one cache line per decoder row, so that a slice of a
+// 12,288-feature SAE (768 KiB) stays in L2 while every buffered row reads its lines at random.
+constexpr int64_t kSlice = 16;
+// Rows decoded together on the sparse route: each pass pulls every slice into L2 once, so
+// encode blocks (as small as 64 rows, sized for the GEMM's cache) are gathered up to this many.
+constexpr int64_t kDecodeRows = 4096;
+// Independent partial sums per row: consecutive additions would otherwise wait on each other's
+// latency instead of overlapping their loads from L2.
+constexpr int kPartials = 8;
 
-// ||x_i - x̂_i||^2 restricted to columns [column, column + width), for every row of the block,
-// into residual[i]. `slice` is [d_sae, kSlice]: W_dec's columns of this slice. The entries come
-// by feature, so the slice is read once, front to back (the prefetcher's best case), each
-// feature's slice row is loaded once for all its entries, and the rows' partial
-// reconstructions `acc` [rows, kSlice] stay in L2.
+// One decoder line in registers (one AVX-512 register, two AVX2 or four SSE ones).
+using Line = float __attribute__((vector_size(kSlice * sizeof(float))));
+constexpr uintptr_t kLineBytes = sizeof(Line);
+
+// Adds value times the decoder line at `line` to `sum` (a memcpy, so the line needs no
+// particular alignment; it compiles to one vector load). By reference: returning a wide vector
+// by value would change the ABI between the clones.
+inline void add_line(Line& sum, float value, const float* line) {
+    Line w;
+    std::memcpy(&w, line, sizeof(w));
+    sum += value * w;
+}
+
+// ||x_i - x̂_i||^2 restricted to columns [column, column + width), for every row of `codes`,
+// into residual[i]. `slice` is [d_sae, kSlice]: W_dec's columns of this slice. Each row's
+// reconstruction of the slice stays in registers over all its entries, so nothing is written
+// back per entry; only the entries' decoder lines are read, from the L2-resident slice.
 TAXOSCOPE_SIMD_CLONES
-void slice_residuals(const FeatureMajorCodes& codes, const float* slice, const float* rows,
-                     int64_t d_in, int64_t column, int64_t width, const float* b_dec,
-                     float inv_scale, float* __restrict acc, double* residual) {
-    std::fill_n(acc, codes.rows * kSlice, 0.0f);
-    const int64_t* start = codes.start.data();
-    const int32_t* row = codes.row.data();
+void slice_residuals(const SparseCodes& codes, const float* slice, const float* rows, int64_t d_in,
+                     int64_t column, int64_t width, const float* b_dec, float inv_scale,
+                     double* residual) {
+    const int64_t* row_start = codes.row_start.data();
+    const int32_t* feature = codes.feature.data();
     const float* value = codes.value.data();
-    float w[kSlice];
-    for (int64_t j = 0; j < codes.d_sae; ++j) {
-        const int64_t e0 = start[j];
-        const int64_t e1 = start[j + 1];
-        if (e0 == e1) {
-            continue;
-        }
-        std::copy_n(slice + j * kSlice, kSlice, w);
-        for (int64_t e = e0; e < e1; ++e) {
-            float* __restrict a = acc + int64_t{row[e]} * kSlice;
-            const float v = value[e];
-            for (int64_t q = 0; q < kSlice; ++q) {
-                a[q] += v * w[q];
+    for (int64_t i = 0; i < codes.rows; ++i) {
+        Line part[kPartials] = {};
+        int64_t e = row_start[i];
+        const int64_t end = row_start[i + 1];
+        for (; e + kPartials <= end; e += kPartials) {
+            for (int k = 0; k < kPartials; ++k) {
+                add_line(part[k], value[e + k], slice + int64_t{feature[e + k]} * kSlice);
             }
         }
-    }
-    for (int64_t i = 0; i < codes.rows; ++i) {
+        for (; e < end; ++e) {
+            add_line(part[0], value[e], slice + int64_t{feature[e]} * kSlice);
+        }
+        Line sum = part[0];
+        for (int k = 1; k < kPartials; ++k) {
+            sum += part[k];
+        }
         const float* x = rows + i * d_in + column;
-        const float* a = acc + i * kSlice;
         double r2 = 0.0;
         for (int64_t q = 0; q < width; ++q) {
-            const float x_hat = (a[q] + b_dec[q]) * inv_scale;
+            const float x_hat = (sum[q] + b_dec[q]) * inv_scale;
             const double r = static_cast<double>(x[q]) - x_hat;
             r2 += r * r;
         }
@@ -95,27 +108,30 @@ void ReconstructionAccumulator::add_sparse(const float* rows, const SparseCodes&
     const int64_t d = codes.d_sae;
     const int64_t slices = (d_in_ + kSlice - 1) / kSlice;
     if (decoder_slices_.empty()) {
-        decoder_slices_.assign(static_cast<size_t>(slices * d * kSlice), 0.0f);
+        // One spare line, so that every decoder line can start on a cache line: a line split
+        // over two would cost two loads.
+        decoder_slices_.assign(static_cast<size_t>((slices * d + 1) * kSlice), 0.0f);
+        const auto misalignment = reinterpret_cast<uintptr_t>(decoder_slices_.data()) % kLineBytes;
+        decoder_offset_ = misalignment == 0 ? 0 : (kLineBytes - misalignment) / sizeof(float);
         for (int64_t p = 0; p < slices; ++p) {
             const int64_t width = std::min(kSlice, d_in_ - p * kSlice);
             for (int64_t j = 0; j < d; ++j) {
                 std::copy_n(w.w_dec.data() + j * d_in_ + p * kSlice, width,
-                            decoder_slices_.data() + (p * d + j) * kSlice);
+                            decoder_slices_.data() + decoder_offset_ + (p * d + j) * kSlice);
             }
         }
     }
-    by_feature_.take(codes);
+    const float* decoder = decoder_slices_.data() + decoder_offset_;
     const auto inv_scale = static_cast<float>(1.0 / sae_->config().activation_scale);
     const int64_t rows_in_block = codes.rows;
     slice_residual_.assign(static_cast<size_t>(slices * rows_in_block), 0.0);
     // Threads take whole slices: each reads only its share of the decoder.
     at::parallel_for(0, slices, 1, [&](int64_t begin, int64_t end) {
-        std::vector<float> acc(static_cast<size_t>(rows_in_block * kSlice));
         for (int64_t p = begin; p < end; ++p) {
             const int64_t column = p * kSlice;
-            slice_residuals(by_feature_, decoder_slices_.data() + p * d * kSlice, rows, d_in_,
-                            column, std::min(kSlice, d_in_ - column), w.b_dec.data() + column,
-                            inv_scale, acc.data(), slice_residual_.data() + p * rows_in_block);
+            slice_residuals(codes, decoder + p * d * kSlice, rows, d_in_, column,
+                            std::min(kSlice, d_in_ - column), w.b_dec.data() + column, inv_scale,
+                            slice_residual_.data() + p * rows_in_block);
         }
     });
     // Summed in one fixed order whatever the threads did, so the figure does not depend on them.

@@ -3,8 +3,8 @@
 //
 // x̂ is decoded from the block's codes without a dense product when the codes are sparse (a
 // trained SAE fires on a few percent of its features): each active code adds its decoder row,
-// a slice of columns at a time so that the decoder's slice stays in cache for every row of the
-// block. Dense blocks (a freshly initialised SAE) go through SaeKernel::decode instead.
+// a slice of columns at a time so that the decoder's slice stays in cache for every buffered
+// row. Dense blocks (a freshly initialised SAE) go through SaeKernel::decode instead.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ class ReconstructionAccumulator {
     // block.codes may then be null (a sparse-only stream).
     Result<void> add(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
 
-    // Decodes the rows still buffered (the sparse route decodes up to 1,024 rows at a time).
+    // Decodes the rows still buffered (the sparse route decodes up to 4,096 rows at a time).
     // Call once all blocks are in, before fvu().
     void finish();
 
@@ -52,7 +52,7 @@ class ReconstructionAccumulator {
     std::vector<float> x_hat_;            // dense route: the block's reconstruction
     std::vector<float> dense_codes_;      // dense route, sparse-only streams: the block's codes
     std::vector<float> decoder_slices_;   // sparse route: W_dec as [slices, d_sae, slice width]
-    FeatureMajorCodes by_feature_;        // sparse route: the block's codes by feature
+    size_t decoder_offset_ = 0;           // ... from its first cache-line boundary on
     std::vector<double> slice_residual_;  // sparse route: [slices, rows] parts of ||x_i - x̂_i||^2
     SparseCodes scratch_;                 // for blocks handed over without their sparse codes
     SparseCodes pending_;                 // sparse route: blocks not decoded yet

@@ -50,43 +50,6 @@ std::pair<int64_t, int64_t> SparseCodes::entries_of(int64_t i, int64_t begin, in
     return {lower_bound(i, begin), lower_bound(i, end)};
 }
 
-void FeatureMajorCodes::take(const SparseCodes& codes) {
-    first_row = codes.first_row;
-    rows = codes.rows;
-    d_sae = codes.d_sae;
-    start.assign(static_cast<size_t>(d_sae) + 1, 0);
-    row.resize(codes.feature.size());
-    value.resize(codes.feature.size());
-    // Threads own disjoint feature ranges; each row's entries are sorted by feature, so a thread
-    // finds its part of every row by binary search and never writes another thread's slots.
-    // Rows are walked in order, so they land ascending within each feature.
-    constexpr int64_t kFeaturesPerTask = 1024;
-    at::parallel_for(0, d_sae, kFeaturesPerTask, [&](int64_t begin, int64_t end) {
-        for (int64_t i = 0; i < rows; ++i) {
-            const auto [e0, e1] = codes.entries_of(i, begin, end);
-            for (int64_t e = e0; e < e1; ++e) {
-                start[static_cast<size_t>(codes.feature[static_cast<size_t>(e)]) + 1] += 1;
-            }
-        }
-    });
-    for (size_t j = 1; j < start.size(); ++j) {
-        start[j] += start[j - 1];
-    }
-    at::parallel_for(0, d_sae, kFeaturesPerTask, [&](int64_t begin, int64_t end) {
-        std::vector<int64_t> next(start.begin() + begin, start.begin() + end);
-        for (int64_t i = 0; i < rows; ++i) {
-            const auto [e0, e1] = codes.entries_of(i, begin, end);
-            for (int64_t e = e0; e < e1; ++e) {
-                const auto slot =
-                    static_cast<size_t>(codes.feature[static_cast<size_t>(e)] - begin);
-                const auto at = static_cast<size_t>(next[slot]++);
-                row[at] = static_cast<int32_t>(i);
-                value[at] = codes.value[static_cast<size_t>(e)];
-            }
-        }
-    });
-}
-
 void gather_nonzero_codes(const EncodedBlock& block, SparseCodes& out) {
     out.first_row = block.first_row;
     out.rows = block.rows;

@@ -27,20 +27,6 @@ struct SparseCodes {
     std::pair<int64_t, int64_t> entries_of(int64_t i, int64_t begin, int64_t end) const;
 };
 
-// The same entries grouped by feature, rows ascending within each feature: for walks that go
-// feature by feature over a block (reading a feature-major matrix front to back).
-struct FeatureMajorCodes {
-    int64_t first_row = 0;
-    int64_t rows = 0;
-    int64_t d_sae = 0;
-    std::vector<int64_t> start;  // [d_sae + 1]: feature j's entries are [start[j], start[j+1])
-    std::vector<int32_t> row;    // block-relative row index
-    std::vector<float> value;
-
-    // Re-groups `codes` (a counting sort; reuses this object's storage).
-    void take(const SparseCodes& codes);
-};
-
 // Writes the non-zero codes of z[0, n) to feature/value and returns how many. Both must hold
 // n + 1 entries: the compaction is branchless and stores one slot past the last kept entry.
 int64_t compact_nonzero(const float* z, int64_t n, int32_t* feature, float* value);

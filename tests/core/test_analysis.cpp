@@ -163,9 +163,9 @@ class TestAnalysis : public QObject {
     }
 
     void sparse_reconstruction_case(int64_t d_in) {
-        // More rows than one sparse decode batch (1,024), so rows are decoded both while the
+        // More rows than one sparse decode batch (4,096), so rows are decoded both while the
         // blocks arrive and at finish().
-        const int64_t n = 2300;
+        const int64_t n = 4500;
         const int64_t d_sae = 256;
         std::mt19937 gen(9);
         std::normal_distribution<float> normal;
@@ -362,8 +362,8 @@ class TestAnalysis : public QObject {
     void sparse_reconstruction_matches_dense_decode() {
         // ~2% of the codes fire: the accumulator adds decoder rows instead of a dense product.
         // A folded activation scale checks that the sparse route returns to the input's scale.
-        // Widths below, at and across the decoder's 32-column slices (75 = two full + a tail).
-        for (const int64_t d_in : {16, 32, 75}) {
+        // Widths below, at and across the decoder's 16-column slices (75 = four full + a tail).
+        for (const int64_t d_in : {8, 16, 75}) {
             sparse_reconstruction_case(d_in);
         }
     }
