@@ -7,8 +7,17 @@
 #include <ATen/Parallel.h>
 
 #include "core/util/huge_pages.h"
+#include "core/util/prefetch.h"
 
 namespace taxoscope::core {
+namespace {
+
+// How many entries ahead a row's [C, D] cells are asked for. A row's firing features land on
+// scattered lines of its class's table row, so each update would otherwise wait for its own miss.
+// Standalone, 8 ahead cut the updates' time by a third to a half (4 to 16 were close).
+constexpr int64_t kPrefetchAhead = 8;
+
+}  // namespace
 
 std::vector<double> histogram_edges() {
     std::vector<double> edges(kHistBins + 1);
@@ -62,6 +71,16 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
         int64_t* baseline_fire = cb >= 0 ? s_.class_fire_baseline.data() + cb * d : nullptr;
         const auto [e0, e1] = codes.entries_of(i, begin, end);
         for (int64_t e = e0; e < e1; ++e) {
+            if (e + kPrefetchAhead < e1) {
+                const auto ahead =
+                    static_cast<size_t>(codes.feature[static_cast<size_t>(e + kPrefetchAhead)]);
+                if (class_cell != nullptr) {
+                    prefetch_for_write(class_cell + ahead);
+                }
+                if (baseline_fire != nullptr) {
+                    prefetch_for_write(baseline_fire + ahead);
+                }
+            }
             const float v = codes.value[static_cast<size_t>(e)];
             if (!(v > tau)) {
                 continue;
