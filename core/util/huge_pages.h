@@ -14,12 +14,20 @@ namespace taxoscope::core {
 // afterwards are affected; a no-op where the kernel has no THP. Returns whether it was applied.
 bool advise_huge_pages(void* data, std::size_t bytes);
 
-// v = n copies of value, in storage advised for huge pages before its first touch.
+// Touches every page of [data, data + bytes) once, split over LibTorch's threads, so that the
+// page faults (and the kernel's zeroing) of a fresh block run on every core. Writes zero bytes:
+// only for storage that holds no live objects yet. 197 MB of [C, D] cells took 0.17-0.39 s to
+// fault in from one thread and 0.02-0.04 s from two (fresh processes, alternating).
+void fault_in_parallel(void* data, std::size_t bytes);
+
+// v = n copies of value, in storage advised for huge pages and faulted in by all threads before
+// its first element is written.
 template <typename T>
 void assign_on_huge_pages(std::vector<T>& v, std::size_t n, const T& value) {
     std::vector<T>().swap(v);
     v.reserve(n);
     advise_huge_pages(v.data(), n * sizeof(T));
+    fault_in_parallel(v.data(), n * sizeof(T));
     v.assign(n, value);
 }
 

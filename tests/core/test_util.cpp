@@ -80,6 +80,24 @@ class TestUtil : public QObject {
         QVERIFY(mallinfo2().fordblks >= bytes);
     }
 
+    void faulting_in_zeroes_exactly_the_range() {
+        // An unaligned range over several 2 MiB pieces, inside a buffer whose bytes around it
+        // must stay as they were: the pieces' edges are where an off-by-one would show.
+        const size_t bytes = (size_t{9} << 20) + 12345;
+        const size_t margin = 3 * 4096 + 77;
+        std::vector<unsigned char> buffer(bytes + 2 * margin, 0xA5);
+        fault_in_parallel(buffer.data() + margin, bytes);
+        const auto begin = buffer.begin() + static_cast<std::ptrdiff_t>(margin);
+        const auto end = begin + static_cast<std::ptrdiff_t>(bytes);
+        QVERIFY(std::all_of(buffer.begin(), begin, [](unsigned char b) { return b == 0xA5; }));
+        QVERIFY(std::all_of(begin, end, [](unsigned char b) { return b == 0; }));
+        QVERIFY(std::all_of(end, buffer.end(), [](unsigned char b) { return b == 0xA5; }));
+        // Too small to be worth the threads: left alone.
+        std::vector<unsigned char> small(4096, 0xA5);
+        fault_in_parallel(small.data(), small.size());
+        QCOMPARE(small.front(), static_cast<unsigned char>(0xA5));
+    }
+
     void big_random_access_tables_ask_for_huge_pages() {
         std::vector<int64_t> table;
         const size_t n = size_t{3} << 20;  // 24 MiB: at least ten whole 2 MiB pages inside
