@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/compute/simd_clones.h"
+#include "core/util/huge_pages.h"
 
 namespace taxoscope::core {
 namespace {
@@ -109,17 +110,20 @@ void ReconstructionAccumulator::add_sparse(const float* rows, const SparseCodes&
     const int64_t slices = (d_in_ + kSlice - 1) / kSlice;
     if (decoder_slices_.empty()) {
         // One spare line, so that every decoder line can start on a cache line: a line split
-        // over two would cost two loads.
-        decoder_slices_.assign(static_cast<size_t>((slices * d + 1) * kSlice), 0.0f);
+        // over two would cost two loads. A copy of W_dec (75 MB at 12,288 x 1,536): on huge
+        // pages, and laid out by both threads, it takes half the time.
+        assign_on_huge_pages(decoder_slices_, static_cast<size_t>((slices * d + 1) * kSlice), 0.0f);
         const auto misalignment = reinterpret_cast<uintptr_t>(decoder_slices_.data()) % kLineBytes;
         decoder_offset_ = misalignment == 0 ? 0 : (kLineBytes - misalignment) / sizeof(float);
-        for (int64_t p = 0; p < slices; ++p) {
-            const int64_t width = std::min(kSlice, d_in_ - p * kSlice);
-            for (int64_t j = 0; j < d; ++j) {
-                std::copy_n(w.w_dec.data() + j * d_in_ + p * kSlice, width,
-                            decoder_slices_.data() + decoder_offset_ + (p * d + j) * kSlice);
+        at::parallel_for(0, slices, 1, [&](int64_t begin, int64_t end) {
+            for (int64_t p = begin; p < end; ++p) {
+                const int64_t width = std::min(kSlice, d_in_ - p * kSlice);
+                for (int64_t j = 0; j < d; ++j) {
+                    std::copy_n(w.w_dec.data() + j * d_in_ + p * kSlice, width,
+                                decoder_slices_.data() + decoder_offset_ + (p * d + j) * kSlice);
+                }
             }
-        }
+        });
     }
     const float* decoder = decoder_slices_.data() + decoder_offset_;
     const auto inv_scale = static_cast<float>(1.0 / sae_->config().activation_scale);
