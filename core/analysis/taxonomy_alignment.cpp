@@ -190,29 +190,33 @@ FeatureLch top_k_lch(const Taxonomy& taxonomy, const FeatureTopKTable& top_k,
     out.lch_node.assign(d, -1);
     out.lch_height.assign(d, -1);
     out.robust_lch_node.assign(d, -1);
-    std::vector<int> classes;
-    std::vector<ClassMass> masses;
-    for (int64_t j = 0; j < top_k.d_sae; ++j) {
-        classes.clear();
-        masses.clear();
-        const int64_t filled = top_k.filled[static_cast<size_t>(j)];
-        for (int64_t s = 0; s < filled; ++s) {
-            const auto at = static_cast<size_t>(j * top_k.k + s);
-            const int32_t c = labels[static_cast<size_t>(top_k.rows[at])];
-            if (c < 0) {
+    // Features are independent: threads own ranges of them.
+    at::parallel_for(0, top_k.d_sae, 256, [&](int64_t begin, int64_t end) {
+        std::vector<int> classes;
+        std::vector<ClassMass> masses;
+        for (int64_t j = begin; j < end; ++j) {
+            classes.clear();
+            masses.clear();
+            const int64_t filled = top_k.filled[static_cast<size_t>(j)];
+            for (int64_t s = 0; s < filled; ++s) {
+                const auto at = static_cast<size_t>(j * top_k.k + s);
+                const int32_t c = labels[static_cast<size_t>(top_k.rows[at])];
+                if (c < 0) {
+                    continue;
+                }
+                classes.push_back(c);
+                masses.push_back({c, static_cast<double>(top_k.values[at])});
+            }
+            if (classes.empty()) {
                 continue;
             }
-            classes.push_back(c);
-            masses.push_back({c, static_cast<double>(top_k.values[at])});
+            const int lch = taxonomy.lch(classes);
+            out.lch_node[static_cast<size_t>(j)] = lch;
+            out.lch_height[static_cast<size_t>(j)] = lch >= 0 ? taxonomy.height(lch) : -1;
+            out.robust_lch_node[static_cast<size_t>(j)] =
+                taxonomy.robust_lch(masses, robust_fraction);
         }
-        if (classes.empty()) {
-            continue;
-        }
-        const int lch = taxonomy.lch(classes);
-        out.lch_node[static_cast<size_t>(j)] = lch;
-        out.lch_height[static_cast<size_t>(j)] = lch >= 0 ? taxonomy.height(lch) : -1;
-        out.robust_lch_node[static_cast<size_t>(j)] = taxonomy.robust_lch(masses, robust_fraction);
-    }
+    });
     return out;
 }
 

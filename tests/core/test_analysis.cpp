@@ -454,6 +454,21 @@ class TestAnalysis : public QObject {
         QVERIFY(one.node_best_feature_baseline == two.node_best_feature_baseline);
         QVERIFY(one.lch_node == two.lch_node);
         QVERIFY(one.robust_lch_node == two.robust_lch_node);
+        // Every feature's LCH, threads or not, is the taxonomy's LCH of its top-k classes.
+        int64_t with_lch = 0;
+        for (int64_t j = 0; j < d_sae; ++j) {
+            std::vector<int> classes;
+            for (int64_t s = 0; s < two.k; ++s) {
+                const int64_t row = two.topk_indices[static_cast<size_t>(j * two.k + s)];
+                if (row >= 0) {
+                    classes.push_back(in.labels[static_cast<size_t>(row)]);
+                }
+            }
+            const int expected = classes.empty() ? -1 : taxonomy->lch(classes);
+            with_lch += expected >= 0 ? 1 : 0;
+            QCOMPARE(two.lch_node[static_cast<size_t>(j)], expected);
+        }
+        QVERIFY(with_lch > d_sae / 2);
         QVERIFY(std::isfinite(results[0].summary.fvu));
         QCOMPARE(results[0].summary.fvu, results[1].summary.fvu);
         QCOMPARE(results[0].summary.coverage, results[1].summary.coverage);
