@@ -1,7 +1,10 @@
 #include "core/analysis/feature_statistics.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include <ATen/Parallel.h>
@@ -17,6 +20,77 @@ namespace {
 // Standalone, 8 ahead cut the updates' time by a third to a half (4 to 16 were close).
 constexpr int64_t kPrefetchAhead = 8;
 
+// The documented bin of z > 0, floor(4 (log10 z + 4)) clamped to the bins, in float32. A log
+// per call: only used to build the table below.
+int formula_bin(float z) {
+    constexpr float kLog10Of2 = 0.30102999566f;
+    const float position =
+        (std::log2(z) * kLog10Of2 - static_cast<float>(kHistFirstExponent)) * kHistBinsPerDecade;
+    if (!(position > 0.0f)) {
+        return 0;
+    }
+    if (!(position < static_cast<float>(kHistBins - 1))) {
+        return kHistBins - 1;  // +inf included
+    }
+    return static_cast<int>(position);
+}
+
+// A binade [2^e, 2^(e+1)) spans 4·log10(2) ≈ 1.2 bins, so it holds at most two bin edges.
+// Positive floats order as their bit patterns, and formula_bin is monotone, so a binade's bins
+// are its first bin plus the number of edge patterns at or below z. This replaces a libm log
+// per firing code, and gives the bin cheaply enough to prefetch its counter 8 entries ahead:
+// between them, the log and the counter's miss were ~60 % of the statistics' time.
+struct BinadeBins {
+    int first = 0;
+    // The lowest pattern of the next bin and of the one after (none: past every pattern).
+    uint32_t edge[2] = {UINT32_MAX, UINT32_MAX};
+};
+
+std::array<BinadeBins, 256> make_binade_bins() {
+    std::array<BinadeBins, 256> table{};
+    auto bin_of_bits = [](uint32_t bits) {
+        float z;
+        std::memcpy(&z, &bits, sizeof(z));
+        return formula_bin(z);
+    };
+    for (uint32_t e = 0; e < 255; ++e) {
+        const uint32_t low = e << 23;
+        const uint32_t high = low | 0x7FFFFFu;
+        // The zero pattern is no firing value; the binade's subnormals start at 1.
+        BinadeBins& b = table[e];
+        b.first = bin_of_bits(e == 0 ? 1u : low);
+        const int last = bin_of_bits(high);
+        for (int step = 0; step < last - b.first && step < 2; ++step) {
+            // The lowest pattern whose bin is first + step + 1.
+            uint32_t lo = low;
+            uint32_t hi = high;
+            while (lo < hi) {
+                const uint32_t mid = lo + (hi - lo) / 2;
+                if (bin_of_bits(mid) > b.first + step) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            b.edge[step] = lo;
+        }
+    }
+    table[255].first = kHistBins - 1;  // +inf (NaN never reaches here: it does not fire)
+    return table;
+}
+
+const std::array<BinadeBins, 256> kBinadeBins = make_binade_bins();
+
+inline int bin_of(float z) {
+    if (!(z > 0.0f)) {
+        return 0;
+    }
+    uint32_t bits;
+    std::memcpy(&bits, &z, sizeof(bits));
+    const BinadeBins& b = kBinadeBins[bits >> 23];
+    return b.first + (bits >= b.edge[0] ? 1 : 0) + (bits >= b.edge[1] ? 1 : 0);
+}
+
 }  // namespace
 
 std::vector<double> histogram_edges() {
@@ -29,16 +103,7 @@ std::vector<double> histogram_edges() {
 }
 
 int histogram_bin(float z) {
-    if (!(z > 0.0f)) {
-        return 0;
-    }
-    constexpr float kLog10Of2 = 0.30102999566f;
-    const float position =
-        (std::log2(z) * kLog10Of2 - static_cast<float>(kHistFirstExponent)) * kHistBinsPerDecade;
-    if (position <= 0.0f) {
-        return 0;
-    }
-    return std::min(static_cast<int>(position), kHistBins - 1);
+    return bin_of(z);
 }
 
 FeatureStatisticsAccumulator::FeatureStatisticsAccumulator(int64_t d_sae, int64_t classes,
@@ -80,6 +145,8 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
                 if (baseline_fire != nullptr) {
                     prefetch_for_write(baseline_fire + ahead);
                 }
+                prefetch_for_write(s_.hist.data() + ahead * kHistBins +
+                                   bin_of(codes.value[static_cast<size_t>(e + kPrefetchAhead)]));
             }
             const float v = codes.value[static_cast<size_t>(e)];
             if (!(v > tau)) {
@@ -91,7 +158,7 @@ void FeatureStatisticsAccumulator::add_features(const SparseCodes& codes, const 
             s_.act_sum[ju] += v;
             s_.act_sq_sum[ju] += static_cast<double>(v) * v;
             s_.act_max[ju] = std::max(s_.act_max[ju], v);
-            s_.hist[ju * kHistBins + static_cast<size_t>(histogram_bin(v))] += 1;
+            s_.hist[ju * kHistBins + static_cast<size_t>(bin_of(v))] += 1;
             if (class_cell != nullptr) {
                 class_cell[j].fire += 1;
                 class_cell[j].sum += v;

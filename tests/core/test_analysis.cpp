@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -496,7 +499,60 @@ class TestAnalysis : public QObject {
         }
         QCOMPARE(histogram_bin(1e-9f), 0);
         QCOMPARE(histogram_bin(0.0f), 0);
+        QCOMPARE(histogram_bin(-1.0f), 0);
+        QCOMPARE(histogram_bin(std::numeric_limits<float>::quiet_NaN()), 0);
         QCOMPARE(histogram_bin(1e9f), kHistBins - 1);
+        QCOMPARE(histogram_bin(std::numeric_limits<float>::infinity()), kHistBins - 1);
+        QCOMPARE(histogram_bin(std::numeric_limits<float>::denorm_min()), 0);
+    }
+
+    void histogram_bins_equal_the_float_formula() {
+        // The documented formula as float32 arithmetic, one log per value: the accumulator's
+        // table must give exactly its bin, including right at the edges.
+        auto formula = [](float z) {
+            const float position =
+                (std::log2(z) * 0.30102999566f - static_cast<float>(kHistFirstExponent)) *
+                kHistBinsPerDecade;
+            if (!(position > 0.0f)) {
+                return 0;
+            }
+            return std::min(static_cast<int>(position), kHistBins - 1);
+        };
+        auto bits_of = [](float z) {
+            uint32_t bits;
+            std::memcpy(&bits, &z, sizeof(bits));
+            return bits;
+        };
+        auto float_of = [](uint32_t bits) {
+            float z;
+            std::memcpy(&z, &bits, sizeof(z));
+            return z;
+        };
+        std::vector<uint32_t> patterns;
+        // A few patterns either side of every edge, where a table would be off by one...
+        for (double edge : histogram_edges()) {
+            const uint32_t at = bits_of(static_cast<float>(edge));
+            for (uint32_t d = 0; d <= 64; ++d) {
+                patterns.push_back(at - d);
+                patterns.push_back(at + d);
+            }
+        }
+        // ... and a stride over every positive finite float.
+        for (uint64_t bits = 1; bits < 0x7F800000u; bits += 9973) {
+            patterns.push_back(static_cast<uint32_t>(bits));
+        }
+        int64_t mismatches = 0;
+        for (uint32_t bits : patterns) {
+            const float z = float_of(bits);
+            if (histogram_bin(z) != formula(z)) {
+                ++mismatches;
+                if (mismatches < 5) {
+                    qWarning("z = %.9g: bin %d, formula %d", static_cast<double>(z),
+                             histogram_bin(z), formula(z));
+                }
+            }
+        }
+        QCOMPARE(mismatches, int64_t{0});
     }
 
     void rollup_equals_per_image_count() {
