@@ -17,7 +17,8 @@ bool advise_huge_pages(void* data, std::size_t bytes);
 // Touches every page of [data, data + bytes) once, split over LibTorch's threads, so that the
 // page faults (and the kernel's zeroing) of a fresh block run on every core. Writes zero bytes:
 // only for storage that holds no live objects yet. 197 MB of [C, D] cells took 0.17-0.39 s to
-// fault in from one thread and 0.02-0.04 s from two (fresh processes, alternating).
+// allocate and fill from one thread, and 0.05-0.07 s when faulted in from two first (the fault
+// 0.02-0.04 s of it; fresh processes, alternating).
 void fault_in_parallel(void* data, std::size_t bytes);
 
 // v = n copies of value, in storage advised for huge pages and faulted in by all threads before
