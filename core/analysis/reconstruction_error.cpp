@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include <ATen/Parallel.h>
 
@@ -216,8 +217,37 @@ Result<void> ReconstructionAccumulator::add(const float* rows, const EncodedBloc
         return ok;
     }
     add_input_sums(rows, block.rows);
+    if (auto ok = check_finite_inputs(rows, block); !ok) {
+        return ok;
+    }
     rows_ += block.rows;
     return {};
+}
+
+Result<void> ReconstructionAccumulator::check_finite_inputs(const float* rows,
+                                                            const EncodedBlock& block) const {
+    // A non-finite input makes its column's sum of squares non-finite for good, so the sums
+    // show it for free; only then are the block's rows searched, to name the value.
+    const bool finite =
+        std::all_of(x_sq_sum_.begin(), x_sq_sum_.end(), [](double v) { return std::isfinite(v); });
+    if (finite) {
+        return {};
+    }
+    for (int64_t i = 0; i < block.rows; ++i) {
+        for (int64_t k = 0; k < d_in_; ++k) {
+            const float x = rows[i * d_in_ + k];
+            if (!std::isfinite(x)) {
+                return fail(ErrorCode::InvalidArgument,
+                            "activation row " + std::to_string(block.first_row + i) + ", column " +
+                                std::to_string(k) + " is " + (std::isnan(x) ? "NaN" : "infinite") +
+                                ": the analysis needs finite activations (float16 storage turns "
+                                "values beyond ±65,504 into infinities: re-extract with --dtype "
+                                "f32, or look for an overflow in the model)");
+            }
+        }
+    }
+    // Unreachable with float inputs (their squares stay finite in double); said plainly anyway.
+    return fail(ErrorCode::InvalidArgument, "the activations' sums of squares are not finite");
 }
 
 void ReconstructionAccumulator::buffer_sparse(const float* rows, const SparseCodes& codes) {

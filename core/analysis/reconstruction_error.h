@@ -44,6 +44,9 @@ class ReconstructionAccumulator {
     void flush_sparse();
     Result<void> add_dense(const float* rows, const EncodedBlock& block, const SparseCodes& codes);
     void add_input_sums(const float* rows, int64_t count);
+    // An error naming the first non-finite value of `rows` once the input sums stop being
+    // finite (they stay so: the block that did it is the one just added).
+    Result<void> check_finite_inputs(const float* rows, const EncodedBlock& block) const;
 
     const Sae* sae_;
     const SaeKernel* kernel_;

@@ -761,6 +761,38 @@ class TestAnalysis : public QObject {
             QVERIFY2(r2.error().message.find("blocks.1") != std::string::npos,
                      r2.error().message.c_str());
         }
+        // A non-finite activation (what float16 storage makes of an overflow): named by row and
+        // column, and the analysis already in the workspace is left as it was.
+        for (const float bad :
+             {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+            const PlantedWorkspace ws = fresh(std::isnan(bad) ? "nan" : "inf");
+            AnalysisOptions options;
+            options.run_probe = false;
+            QVERIFY(analyse(ws, options).has_value());
+            const WorkspacePaths paths(ws.root);
+            const std::string analysis_before = read_bytes(paths.analysis(ws.layer));
+            const std::string summary_before = read_bytes(paths.analysis_summary());
+            auto file = open_activation_file(paths.activations(ws.layer));
+            QVERIFY(file.has_value());
+            std::vector<float> scratch;
+            const float* rows = activation_row_source(*file).read(0, ws.rows, scratch).value();
+            std::vector<float> x(rows, rows + ws.rows * 8);
+            x[static_cast<size_t>(123 * 8 + 6)] = bad;
+            QVERIFY(write_npy(paths.activations(ws.layer),
+                              TensorView{x.data(), DType::F32, {ws.rows, 8}})
+                        .has_value());
+            auto r = analyse(ws, options, /*force=*/true);
+            QVERIFY(!r.has_value());
+            QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+            const std::string expected =
+                std::string("row 123, column 6 is ") + (std::isnan(bad) ? "NaN" : "infinite");
+            QVERIFY2(r.error().message.find(expected) != std::string::npos,
+                     r.error().message.c_str());
+            QVERIFY2(r.error().message.find("blocks.1") != std::string::npos,
+                     r.error().message.c_str());
+            QVERIFY(read_bytes(paths.analysis(ws.layer)) == analysis_before);
+            QVERIFY(read_bytes(paths.analysis_summary()) == summary_before);
+        }
         // A taxonomy that lacks one of the workspace's classes.
         {
             PlantedWorkspace ws = fresh("taxonomy");
