@@ -122,6 +122,7 @@ Result<LayerResult> analyze_layer(const LayerInputs& in, const AnalysisOptions& 
     KernelOptions compute;
     compute.precision = options.precision;
     compute.device = options.device;
+    compute.bf16_screen = options.bf16_screen ? Bf16Screen::Auto : Bf16Screen::Off;
     auto kernel = sae->make_kernel(compute);
     if (!kernel) {
         return fail(kernel.error());

@@ -34,6 +34,9 @@ struct AnalysisOptions {
     ProbeRecipe probe;
     // Split each block's statistics over LibTorch's threads (docs/analysis.md has the timing).
     bool parallel_statistics = true;
+    // fp32 codes through the bf16 screen where it pays (KernelOptions::bf16_screen). Not among
+    // the parameters either: the codes are fp32 dot products on both routes.
+    bool bf16_screen = true;
 
     // What the results depend on (k, theta, tau, seed, precision, probe recipe, bins): stored
     // in each layer file and compared to decide whether a layer can be skipped.

@@ -9,7 +9,9 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "core/compute/bf16_screen.h"
 #include "core/compute/block_epilogue.h"
+#include "core/compute/cpu_features.h"
 #include "core/compute/sae_kernel_torch.h"
 #include "core/compute/sparse_codes.h"
 #include "core/compute/stopwatch.h"
@@ -33,6 +35,15 @@ struct SaeKernel::Impl {
     at::Tensor w_dec;    // [d_sae, d_in], gemm_type; undefined when not given
     at::Tensor b_dec;    // [d_in] fp32
 
+    // The bf16 screen of fp32 sparse-only streams (core/compute/bf16_screen.h).
+    struct Screen {
+        at::Tensor w_bf16;  // [d_sae, d_in] bf16(W_enc transposed), oneDNN layout
+        at::Tensor w_t;     // [d_sae, d_in] fp32, plain: the dot products that replace it
+        detail::ScreenBounds bounds;
+        int64_t block_rows = 0;
+    };
+    std::shared_ptr<const Screen> screen;  // null: no screening
+
     // out[B, d_sae] (fp32, contiguous, host) = act(x[B, d_in] · W_enc + bias).
     // gemm_into stops before TopK (which needs whole rows); encode_into applies it.
     void encode_into(const at::Tensor& x, at::Tensor& out) const;
@@ -46,6 +57,9 @@ struct SaeKernel::Impl {
     bool epilogue_collects_sparse() const {
         return backend != GemmBackend::TorchDevice && options.activation != Activation::TopK;
     }
+    // The firing codes of x [B, d_in] through the screen into `sparse`; returns how many codes
+    // needed their fp32 dot product.
+    int64_t screen_into(const at::Tensor& x, detail::SparseParts& sparse) const;
     // The TorchDevice route: codes [B, d_sae] fp32 on `device`.
     at::Tensor device_encode(const at::Tensor& x) const;
     at::Tensor device_decode(const at::Tensor& codes) const;
@@ -115,6 +129,105 @@ GemmBackend measured_backend(SaeKernel::Impl& k, const at::Tensor& w_t_plain) {
     const GemmBackend best = onednn < blas ? GemmBackend::OneDnn : GemmBackend::Blas;
     chosen.emplace(key, best);
     return best;
+}
+
+// The screen (core/compute/bf16_screen.h) pays only where its bf16 product runs well ahead of
+// the fp32 one: at a trained SAE's density, the fp32 dot products of the codes it cannot rule
+// out cost about as much again as that product.
+constexpr double kScreenWorthIt = 0.5;
+// Past this share of a block's codes computed in fp32 the screen costs more than the product
+// it replaces, and the stream goes back to the fp32 product for its remaining blocks.
+constexpr double kScreenGivesUp = 0.2;
+
+bool cpu_has_bf16_units() {
+    static const bool has = [] {
+        const CpuFeatures features = detect_cpu_features();
+        return features.avx512_bf16 || features.amx_bf16;
+    }();
+    return has;
+}
+
+bool screen_applies(const SaeKernel::Impl& k) {
+    return k.options.bf16_screen != Bf16Screen::Off && k.gemm_type == at::kFloat &&
+           k.options.activation != Activation::TopK && k.cut.defined() && cpu_has_bf16_units();
+}
+
+// Best of three timed runs of `body` after one warm-up.
+template <typename Body>
+double best_time(Body&& body) {
+    body();
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+        const Stopwatch watch;
+        body();
+        best = std::min(best, watch.seconds());
+    }
+    return best;
+}
+
+// Whether the screen's bf16 product (with the rows' rounding) takes at most kScreenWorthIt of
+// the fp32 product's time for as many rows. Once per process and shape class, like the backend.
+bool screen_pays(const SaeKernel::Impl& k, const SaeKernel::Impl::Screen& screen) {
+    using Key = std::tuple<int64_t, int64_t, int64_t, int>;
+    static std::mutex mutex;
+    static std::map<Key, bool> chosen;
+    const Key key{k.d_in, k.d_sae, k.block_rows, at::get_num_threads()};
+    std::lock_guard<std::mutex> lock(mutex);
+    if (const auto it = chosen.find(key); it != chosen.end()) {
+        return it->second;
+    }
+    const int64_t rows = screen.block_rows;
+    const at::Tensor x = at::randn({rows, k.d_in}, at::kFloat);
+    at::Tensor bits = at::empty({rows, k.d_in}, at::kBFloat16);
+    std::vector<float> rounding(static_cast<size_t>(rows));
+    std::vector<float> norm(static_cast<size_t>(rows));
+    const double bf16 = best_time([&] {
+        detail::screen_rows(x.data_ptr<float>(), rows, k.d_in,
+                            reinterpret_cast<uint16_t*>(bits.data_ptr<at::BFloat16>()),
+                            rounding.data(), norm.data());
+        at::mkldnn_linear(screen.w_bf16, bits.to_mkldnn()).to_dense();
+    });
+    at::Tensor out = at::empty({rows, k.d_sae}, at::kFloat);
+    const double fp32 = best_time([&] {
+        for_each_block(rows, k.block_rows, [&](int64_t first, int64_t count) {
+            at::Tensor slice = out.narrow(0, first, count);
+            k.gemm_into(k.backend, x.narrow(0, first, count), slice);
+        });
+    });
+    const bool pays = bf16 <= kScreenWorthIt * fp32;
+    chosen.emplace(key, pays);
+    return pays;
+}
+
+// The screen for the kernel's weights, or null where it does not apply or would not pay.
+std::shared_ptr<const SaeKernel::Impl::Screen> prepare_screen(const SaeKernel::Impl& k,
+                                                              const at::Tensor& w_t_plain) {
+    if (!screen_applies(k)) {
+        return nullptr;
+    }
+    auto screen = std::make_shared<SaeKernel::Impl::Screen>();
+    // Longer blocks than fp32's: the bf16 product needs them for its speed (block rule).
+    screen->block_rows = k.options.block_rows > 0 ? k.options.block_rows
+                                                  : encode_block_rows(k.d_sae, Precision::BF16);
+    screen->w_t = w_t_plain;
+    at::Tensor bits = at::empty({k.d_sae, k.d_in}, at::kBFloat16);
+    screen->bounds = detail::screen_bounds(
+        w_t_plain.data_ptr<float>(), k.d_sae, k.d_in, k.bias.data_ptr<float>(),
+        k.cut.data_ptr<float>(), reinterpret_cast<uint16_t*>(bits.data_ptr<at::BFloat16>()));
+    try {
+        screen->w_bf16 = bits.to_mkldnn();
+        if (k.options.bf16_screen == Bf16Screen::On) {
+            // One product now, so that a LibTorch whose oneDNN lacks bf16 fails here, not
+            // in the middle of a stream.
+            const at::Tensor x = at::zeros({1, k.d_in}, at::kBFloat16);
+            at::mkldnn_linear(screen->w_bf16, x.to_mkldnn()).to_dense();
+        } else if (!screen_pays(k, *screen)) {
+            return nullptr;
+        }
+    } catch (const std::exception&) {
+        return nullptr;  // the fp32 product is always there
+    }
+    return screen;
 }
 
 at::Tensor to_float_vector(const at::Tensor& t, int64_t size, const char* name) {
@@ -212,6 +325,33 @@ void SaeKernel::Impl::gemm_into(GemmBackend path, const at::Tensor& x, at::Tenso
         const at::Tensor y = at::mm(x.to(gemm_type), w_enc_t.t());
         detail::epilogue_rows(bf16_bits(y), args);
     }
+}
+
+int64_t SaeKernel::Impl::screen_into(const at::Tensor& x, detail::SparseParts& sparse) const {
+    const int64_t rows = x.size(0);
+    at::Tensor bits = at::empty({rows, d_in}, at::kBFloat16);
+    std::vector<float> rounding(static_cast<size_t>(rows));
+    std::vector<float> norm(static_cast<size_t>(rows));
+    detail::screen_rows(x.data_ptr<float>(), rows, d_in,
+                        reinterpret_cast<uint16_t*>(bits.data_ptr<at::BFloat16>()), rounding.data(),
+                        norm.data());
+    const at::Tensor product = at::mkldnn_linear(screen->w_bf16, bits.to_mkldnn()).to_dense();
+    TORCH_CHECK(product.scalar_type() == at::kBFloat16 && product.is_contiguous() &&
+                    product.size(0) == d_sae && product.size(1) == rows,
+                "the bf16 screen's product has an unexpected layout");
+    detail::ScreenArgs args;
+    args.rows = rows;
+    args.features = d_sae;
+    args.d_in = d_in;
+    args.x = x.data_ptr<float>();
+    args.product = bf16_bits(product);
+    args.rounding = rounding.data();
+    args.norm = norm.data();
+    args.w_t = screen->w_t.data_ptr<float>();
+    args.bias = bias.data_ptr<float>();
+    args.cut = cut.data_ptr<float>();
+    args.bounds = &screen->bounds;
+    return detail::screen_block(args, sparse);
 }
 
 at::Tensor SaeKernel::Impl::device_encode(const at::Tensor& x) const {
@@ -391,6 +531,7 @@ Result<SaeKernel> prepare_sae_kernel(const SaeTensors& t, const KernelOptions& o
         }
         k->backend = backend;
         k->w_enc_t = backend == GemmBackend::OneDnn ? w_t_plain.to_mkldnn() : w_t_plain;
+        k->screen = prepare_screen(*k, w_t_plain);
         return SaeKernel(std::move(k));
     });
 }
@@ -478,6 +619,9 @@ Activation SaeKernel::activation() const {
 bool SaeKernel::can_decode() const {
     return impl_->w_dec.defined();
 }
+bool SaeKernel::screens_with_bf16() const {
+    return impl_->screen != nullptr;
+}
 
 Result<void> SaeKernel::encode(const float* rows, int64_t n, float* codes) const {
     if (n > 0 && (rows == nullptr || codes == nullptr)) {
@@ -522,22 +666,39 @@ Result<void> SaeKernel::encode_stream(const RowSource& source, const BlockVisito
     }
     const Impl& k = *impl_;
     const bool fused = output.sparse && k.epilogue_collects_sparse();
+    bool screening = fused && !output.dense && k.screen != nullptr;
     progress.begin("encoding with the SAE", source.rows, "rows");
     std::vector<float> scratch;
     std::vector<float> codes(static_cast<size_t>(k.block_rows * k.d_sae));
     detail::SparseParts parts;
     SparseCodes sparse;
-    for (int64_t first = 0; first < source.rows; first += k.block_rows) {
+    int64_t count = 0;
+    for (int64_t first = 0; first < source.rows; first += count) {
         if (cancel.is_cancelled()) {
             return fail(cancel.cancelled_error("encoding with the SAE"));
         }
-        const int64_t count = std::min(k.block_rows, source.rows - first);
+        count = std::min(screening ? k.screen->block_rows : k.block_rows, source.rows - first);
         auto rows = source.read(first, count, scratch);
         if (!rows) {
             return fail(rows.error());
         }
         EncodedBlock block{first, count, k.d_sae, codes.data(), nullptr};
-        if (fused) {
+        if (screening) {
+            int64_t computed = 0;
+            auto done = guard_exceptions("encoding rows", [&]() {
+                at::NoGradGuard no_grad;
+                const at::Tensor x =
+                    at::from_blob(const_cast<float*>(*rows), {count, k.d_in}, at::kFloat);
+                computed = k.screen_into(x, parts);
+            });
+            if (!done) {
+                return fail(done.error());
+            }
+            detail::collect_sparse(parts, first, k.d_sae, sparse);
+            block.codes = nullptr;
+            screening = static_cast<double>(computed) <=
+                        kScreenGivesUp * static_cast<double>(count * k.d_sae);
+        } else if (fused) {
             auto done = guard_exceptions("encoding rows", [&]() {
                 at::NoGradGuard no_grad;
                 const at::Tensor x =

@@ -55,15 +55,25 @@ struct SaeWeightsView {
     bool apply_b_dec_to_input = false;  // encode x - b_dec instead of x
 };
 
+// Whether fp32 streams that want only the firing codes (the analysis) screen them with a bf16
+// product first (core/compute/bf16_screen.h): the codes are still fp32 dot products.
+enum class Bf16Screen {
+    Auto,  // where the CPU has bf16 units and the bf16 product measures well ahead of fp32's
+    On,    // wherever the CPU has bf16 units (tests)
+    Off,
+};
+
 struct KernelOptions {
     Activation activation = Activation::ReLU;
     int64_t k = 0;  // TopK only: active features per row
     Precision precision = Precision::F32;
     GemmBackend backend = GemmBackend::Auto;
-    int64_t block_rows = 0;  // rows per GEMM block; 0 = encode_block_rows(d_sae)
+    int64_t block_rows = 0;  // rows per GEMM block; 0 = encode_block_rows(d_sae) (bf16's rule
+                             // for the bf16 screen's blocks)
     // Where the weights live and the products run: "cpu", "cuda", "cuda:N" or "auto" (CUDA when
     // this LibTorch has a usable device). Rows and codes stay host fp32 whatever the device.
     std::string device = "cpu";
+    Bf16Screen bf16_screen = Bf16Screen::Auto;  // fp32 ReLU/JumpReLU on the CPU only
 };
 
 // Rows per encode block so that one block's fp32 output (rows x d_sae) stays in cache: the
@@ -124,6 +134,8 @@ class SaeKernel {
     Precision precision() const;
     Activation activation() const;
     bool can_decode() const;
+    // True when sparse-only fp32 streams go through the bf16 screen.
+    bool screens_with_bf16() const;
 
     // codes[n, d_sae] = act(rows[n, d_in] · W_enc + b), computed block by block.
     Result<void> encode(const float* rows, int64_t n, float* codes) const;

@@ -12,6 +12,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/compute/bf16_screen.h"
 #include "core/compute/blas_library.h"
 #include "core/compute/cpu_features.h"
 #include "core/compute/feature_top_k.h"
@@ -564,9 +565,12 @@ class TestCompute : public QObject {
             for (GemmBackend backend :
                  {GemmBackend::Blas, GemmBackend::OneDnn, GemmBackend::TorchDevice}) {
                 for (Precision precision : {Precision::F32, Precision::BF16}) {
-                    const KernelOptions o = backend == GemmBackend::TorchDevice
-                                                ? on_device(act, "cpu", precision)
-                                                : on_cpu(act, backend, precision);
+                    KernelOptions o = backend == GemmBackend::TorchDevice
+                                          ? on_device(act, "cpu", precision)
+                                          : on_cpu(act, backend, precision);
+                    // Bit-equal codes are this route's promise; the bf16 screen's fp32 dot
+                    // products are checked against exact arithmetic in their own test.
+                    o.bf16_screen = Bf16Screen::Off;
                     auto kernel = prepare_sae_kernel(sae, o);
                     QVERIFY2(kernel.has_value(), kernel ? "" : kernel.error().message.c_str());
                     const QString where =
@@ -630,6 +634,137 @@ class TestCompute : public QObject {
             }
         }
         at::set_num_threads(threads);
+    }
+
+    void bf16_rounding_is_to_nearest_even_with_subnormals_flushed() {
+        torch::manual_seed(5);
+        const auto values = (torch::randn({4096}) * torch::logspace(-30, 30, 4096)).contiguous();
+        for (int64_t i = 0; i < values.size(0); ++i) {
+            const float v = values[i].item<float>();
+            QCOMPARE(taxoscope::core::detail::to_bf16_bits(v), c10::BFloat16(v).x);
+        }
+        // Halfway cases go to the even neighbour: 1 + 2^-8 lies between 1 and 1 + 2^-7.
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1.0f + std::ldexp(1.0f, -8)),
+                 uint16_t{0x3f80});
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1.0f + 3 * std::ldexp(1.0f, -8)),
+                 uint16_t{0x3f82});
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1e-40f), uint16_t{0x0000});
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(-1e-40f), uint16_t{0x8000});
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::infinity()),
+                 uint16_t{0x7f80});
+        QCOMPARE(taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::max()),
+                 uint16_t{0x7f80});
+        const uint16_t nan =
+            taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::quiet_NaN());
+        QVERIFY((nan & 0x7f80) == 0x7f80 && (nan & 0x007f) != 0);
+    }
+
+    // The screen may leave out only codes that fp32 leaves at 0: against exact (double)
+    // arithmetic, every code clear of its cut by more than fp32's rounding is there with its
+    // fp32 value, and none clearly under it. Features span four decades of scale, rows two,
+    // with an empty row, a row along a feature, empty features, a row too large for bf16, and
+    // rows holding inf and NaN (which must come out as the fp32 route gives them). At ~5 % firing
+    // the screen runs throughout; at 50 % it gives up after the first block and the fp32 product
+    // takes over.
+    void bf16_screen_keeps_exactly_the_codes_fp32_fires() {
+        const auto cpu = detect_cpu_features();
+        if (!cpu.avx512_bf16 && !cpu.amx_bf16) {
+            QSKIP("this CPU has no bf16 units, so the kernel never screens");
+        }
+        const int64_t n = 700, d_in = 200, d_sae = 300;
+        NullProgress progress;
+        const CancelToken cancel;
+        for (Activation act : {Activation::ReLU, Activation::JumpReLU}) {
+            for (double shift : {-3.0, 0.0}) {
+                SaeTensors t = random_sae(d_in, d_sae, act == Activation::JumpReLU);
+                torch::manual_seed(11);
+                t.w_enc = (t.w_enc * torch::logspace(-2, 2, d_sae)).contiguous();
+                t.w_enc.select(1, 5).zero_();
+                t.w_enc.select(1, 6).zero_();
+                t.w_enc[2].mul_(1e-3);
+                const auto w_norm = t.w_enc.norm(2, 0);
+                t.b_enc = (t.b_enc * w_norm + shift * w_norm).contiguous();
+                t.b_enc[5] = 0.75;
+                t.b_enc[6] = -0.75;
+                auto x = torch::randn({n, d_in}) * torch::logspace(-1, 1, n).unsqueeze(1);
+                x[3].zero_();
+                x[4].copy_(t.w_enc.select(1, 7) * 3.0 + t.b_dec);
+                x[20][0] = std::numeric_limits<float>::infinity();
+                x[21][1] = std::numeric_limits<float>::quiet_NaN();
+                // Finite in fp32 but past bf16's largest value: its bf16 product is inf or NaN,
+                // yet its fp32 codes are finite (input 2's weights are small for that).
+                x[22][2] = 0.9995f * std::numeric_limits<float>::max();
+                x = x.contiguous();
+
+                auto stream = [&](Bf16Screen screen, bool& screened) {
+                    KernelOptions o = on_cpu(act, GemmBackend::OneDnn);
+                    o.bf16_screen = screen;
+                    auto kernel = prepare_sae_kernel(t, o);
+                    if (!kernel) {
+                        qFatal("prepare failed: %s", kernel.error().describe().c_str());
+                    }
+                    screened = kernel->screens_with_bf16();
+                    auto codes = torch::zeros({n, d_sae});
+                    StreamOutput output;
+                    output.dense = false;
+                    output.sparse = true;
+                    auto keep = [&](const EncodedBlock& b) -> Result<void> {
+                        const SparseCodes& c = *b.sparse;
+                        for (int64_t i = 0; i < c.rows; ++i) {
+                            for (int64_t e = c.row_start[static_cast<size_t>(i)];
+                                 e < c.row_start[static_cast<size_t>(i) + 1]; ++e) {
+                                codes[c.first_row + i][c.feature[static_cast<size_t>(e)]] =
+                                    c.value[static_cast<size_t>(e)];
+                            }
+                        }
+                        return {};
+                    };
+                    if (!kernel->encode_stream(rows_in_memory(x.data_ptr<float>(), n, d_in), keep,
+                                               progress, cancel, output)) {
+                        qFatal("stream failed");
+                    }
+                    return codes;
+                };
+                bool screened = false;
+                bool plain_screened = true;
+                const auto got = stream(Bf16Screen::On, screened);
+                const auto plain = stream(Bf16Screen::Off, plain_screened);
+                QVERIFY(screened);
+                QVERIFY(!plain_screened);
+
+                const auto finite_rows = torch::ones({n}, torch::kBool);
+                finite_rows[20] = false;
+                finite_rows[21] = false;
+                const auto cut = act == Activation::JumpReLU
+                                     ? t.threshold.to(torch::kDouble).clamp_min(0.0)
+                                     : torch::zeros({d_sae}, torch::kDouble);
+                const auto margin = reference_pre(t, x) - cut;
+                const auto scale =
+                    (x.to(torch::kDouble) - t.b_dec.to(torch::kDouble)).norm(2, 1).unsqueeze(1) *
+                    w_norm.to(torch::kDouble).unsqueeze(0);
+                const auto tol = scale * 1e-5 + 1e-30;
+                const auto present = got.ne(0) & finite_rows.unsqueeze(1);
+                const auto must = (margin > tol) & finite_rows.unsqueeze(1);
+                const auto may = margin > -tol;
+                const QString where = QString("%1, bias shift %2").arg(name_of(act)).arg(shift);
+                QVERIFY2((must & present.logical_not()).sum().item<int64_t>() == 0,
+                         qPrintable(where + ": a code fp32 fires was screened out"));
+                QVERIFY2((present & may.logical_not()).sum().item<int64_t>() == 0,
+                         qPrintable(where + ": a code under its cut came out"));
+                const auto value_error =
+                    torch::where(present, (got.to(torch::kDouble) - (margin + cut)).abs() - tol,
+                                 torch::zeros_like(tol));
+                QVERIFY2(value_error.max().item<double>() <= 0.0,
+                         qPrintable(where + ": a code's value is not its fp32 dot product"));
+                const double firing = present.to(torch::kDouble).mean().item<double>();
+                QVERIFY2(shift < 0 ? firing > 0.005 && firing < 0.1 : firing > 0.3,
+                         qPrintable(where + QString(": firing %1").arg(firing)));
+                // Rows with inf or NaN: the codes the fp32 route gives them.
+                for (int64_t row : {20, 21}) {
+                    QVERIFY2(torch::equal(got[row], plain[row]), qPrintable(where));
+                }
+            }
+        }
     }
 
     void top_k_keeps_only_firing_rows() {
