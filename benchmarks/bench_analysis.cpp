@@ -1,6 +1,6 @@
 // Per-layer analysis throughput against the fp32 GEMM peak measured in the same run, and the
 // process's peak RSS (docs/analysis.md, "Performance").
-//   bench_analysis [--quick] [--rows N] [--repeat R] [--serial-only] [--no-probe]
+//   bench_analysis [--quick] [--rows N] [--repeat R] [--serial-only] [--no-probe] [--no-screen]
 // Synthetic layer: N rows (50,000; --quick 5,000) x d_in 1,536 float16 activations, a random
 // ReLU SAE with d_sae 12,288 whose encoder bias makes ~2% of the codes fire (a trained SAE's
 // density; a fresh random one fires on half, which no real analysis sees), labels uniform over
@@ -11,6 +11,8 @@
 // so each timed phase is also compared with the mean of two short peak probes, one right before
 // and one right after it, and the default pass (parallel statistics) runs R times (3) and its
 // median is printed too: one slow minute should not decide the figure either way.
+// The sparse encode stream is timed through the bf16 screen (where the kernel uses it) and
+// from the fp32 product; --no-screen runs the analysis passes without the screen as well.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -154,6 +156,7 @@ int main(int argc, char** argv) {
     int repeat = 3;
     bool serial_only = false;
     bool run_probe = true;
+    bool screen = true;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0) {
             rows = 5000;
@@ -165,10 +168,12 @@ int main(int argc, char** argv) {
             serial_only = true;
         } else if (std::strcmp(argv[i], "--no-probe") == 0) {
             run_probe = false;
+        } else if (std::strcmp(argv[i], "--no-screen") == 0) {
+            screen = false;
         } else {
             std::fprintf(stderr,
                          "usage: bench_analysis [--quick] [--rows N] [--repeat R] [--serial-only] "
-                         "[--no-probe]\n");
+                         "[--no-probe] [--no-screen]\n");
             return 2;
         }
     }
@@ -237,20 +242,30 @@ int main(int argc, char** argv) {
         if (!sae || !file) {
             return fail_with(!sae ? sae.error() : file.error());
         }
-        auto kernel = sae->make_kernel();
-        if (!kernel) {
-            return fail_with(kernel.error());
+        KernelOptions compute;
+        compute.bf16_screen = screen ? Bf16Screen::Auto : Bf16Screen::Off;
+        auto kernel = sae->make_kernel(compute);
+        compute.bf16_screen = Bf16Screen::Off;
+        auto fp32_kernel = sae->make_kernel(compute);
+        if (!kernel || !fp32_kernel) {
+            return fail_with(!kernel ? kernel.error() : fp32_kernel.error());
         }
-        // Dense codes (what most callers take) and the non-zero codes alone (what the analysis
-        // takes: the epilogue collects them and writes no dense block).
-        for (const bool sparse : {false, true}) {
+        // Dense codes (what most callers take), and the non-zero codes alone (what the analysis
+        // takes: no dense block is written) through the bf16 screen where the kernel uses it and
+        // from the fp32 product.
+        for (const int route : {0, 1, 2}) {
+            if (route == 2 && !kernel->screens_with_bf16()) {
+                break;
+            }
+            const bool sparse = route != 0;
+            const SaeKernel& k = route == 2 ? *fp32_kernel : *kernel;
             StreamOutput output;
             output.dense = !sparse;
             output.sparse = sparse;
             NullProgress progress;
             const double before = probe_now();
             const auto start = std::chrono::steady_clock::now();
-            auto ok = kernel->encode_stream(
+            auto ok = k.encode_stream(
                 activation_row_source(*file),
                 [](const EncodedBlock&) -> Result<void> { return {}; }, progress, cancel, output);
             if (!ok) {
@@ -261,7 +276,10 @@ int main(int argc, char** argv) {
             std::printf("encode stream, %s %7.2f s  %6.1f GFLOP/s  ", sparse ? "sparse" : "dense ",
                         s, flops / s / 1e9);
             report(flops / s / 1e9, before, after);
-            std::printf(" (%s)\n", std::string(to_string(kernel->backend())).c_str());
+            std::printf(" (%s%s)\n", std::string(to_string(k.backend())).c_str(),
+                        !sparse                 ? ""
+                        : k.screens_with_bf16() ? ", bf16 screen"
+                                                : ", fp32 product");
         }
     }
     // Fractions of the first peak and of the probes around each run of the default pass.
@@ -273,6 +291,7 @@ int main(int argc, char** argv) {
             AnalysisOptions options;
             options.run_probe = false;
             options.parallel_statistics = parallel != 0;
+            options.bf16_screen = screen;
             NullProgress progress;
             const double before = probe_now();
             const auto start = std::chrono::steady_clock::now();
