@@ -6,6 +6,7 @@
 #include "core/compute/blas_library.h"
 #include "core/compute/cpu_features.h"
 #include "core/compute/gemm_probe.h"
+#include "core/compute/sae_kernel.h"
 #include "core/taxonomy/wordnet_location.h"
 #include "core/util/runtime_info.h"
 #include "core/util/threads.h"
@@ -87,6 +88,12 @@ class DoctorCommand final : public Command {
         const core::CpuFeatures cpu = core::detect_cpu_features();
         std::cout << "CPU        " << (cpu.brand.empty() ? "unknown" : cpu.brand) << ": "
                   << core::describe(cpu) << '\n';
+        std::cout << "screen     "
+                  << (core::cpu_can_screen_with_bf16()
+                          ? "bf16 units present: fp32 analyses rule out zero codes with a bf16 "
+                            "product where that measures faster"
+                          : "no bf16 units: fp32 analyses take the fp32 product")
+                  << " (docs/compute.md, \"The bf16 screen\")\n";
         // An OpenBLAS that does not know the CPU falls back to its SSE3 kernels (measured on an
         // AVX-512 Xeon: 60 GFLOP/s fp32 against 246 with OPENBLAS_CORETYPE=SkylakeX). Advice
         // only: forcing a core type is the user's call (older builds misbehave on some CPUs).

@@ -96,17 +96,23 @@ void for_each_block(int64_t n, int64_t block, Body&& body) {
     }
 }
 
-// Best of three timed runs after one warm-up (oneDNN builds its primitive on the first call).
-double time_path(const SaeKernel::Impl& k, GemmBackend path, const at::Tensor& x) {
-    at::Tensor out = at::empty({x.size(0), k.d_sae}, at::kFloat);
-    k.gemm_into(path, x, out);
+// Best of three timed runs of `body` after one warm-up (oneDNN builds its primitive on the
+// first call).
+template <typename Body>
+double best_time(Body&& body) {
+    body();
     double best = 1e30;
     for (int rep = 0; rep < 3; ++rep) {
         const Stopwatch watch;
-        k.gemm_into(path, x, out);
+        body();
         best = std::min(best, watch.seconds());
     }
     return best;
+}
+
+double time_path(const SaeKernel::Impl& k, GemmBackend path, const at::Tensor& x) {
+    at::Tensor out = at::empty({x.size(0), k.d_sae}, at::kFloat);
+    return best_time([&] { k.gemm_into(path, x, out); });
 }
 
 // One measurement per process and shape class: the choice depends on shape, precision and the
@@ -139,30 +145,10 @@ constexpr double kScreenWorthIt = 0.5;
 // it replaces, and the stream goes back to the fp32 product for its remaining blocks.
 constexpr double kScreenGivesUp = 0.2;
 
-bool cpu_has_bf16_units() {
-    static const bool has = [] {
-        const CpuFeatures features = detect_cpu_features();
-        return features.avx512_bf16 || features.amx_bf16;
-    }();
-    return has;
-}
-
 bool screen_applies(const SaeKernel::Impl& k) {
     return k.options.bf16_screen != Bf16Screen::Off && k.gemm_type == at::kFloat &&
-           k.options.activation != Activation::TopK && k.cut.defined() && cpu_has_bf16_units();
-}
-
-// Best of three timed runs of `body` after one warm-up.
-template <typename Body>
-double best_time(Body&& body) {
-    body();
-    double best = 1e30;
-    for (int rep = 0; rep < 3; ++rep) {
-        const Stopwatch watch;
-        body();
-        best = std::min(best, watch.seconds());
-    }
-    return best;
+           k.options.activation != Activation::TopK && k.cut.defined() &&
+           cpu_can_screen_with_bf16();
 }
 
 // Whether the screen's bf16 product (with the rows' rounding) takes at most kScreenWorthIt of
@@ -400,6 +386,14 @@ void SaeKernel::Impl::decode_into(const at::Tensor& codes, at::Tensor& out) cons
     } else {
         at::add_out(out, at::mm(codes.to(gemm_type), w_dec), b_dec);
     }
+}
+
+bool cpu_can_screen_with_bf16() {
+    static const bool has = [] {
+        const CpuFeatures features = detect_cpu_features();
+        return features.avx512_bf16 || features.amx_bf16;
+    }();
+    return has;
 }
 
 std::string_view to_string(Activation activation) {

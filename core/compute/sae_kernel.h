@@ -63,6 +63,9 @@ enum class Bf16Screen {
     Off,
 };
 
+// Whether this CPU has the bf16 units (AVX-512 BF16 or AMX) that the screen needs.
+bool cpu_can_screen_with_bf16();
+
 struct KernelOptions {
     Activation activation = Activation::ReLU;
     int64_t k = 0;  // TopK only: active features per row
