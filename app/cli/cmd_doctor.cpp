@@ -88,11 +88,13 @@ class DoctorCommand final : public Command {
         const core::CpuFeatures cpu = core::detect_cpu_features();
         std::cout << "CPU        " << (cpu.brand.empty() ? "unknown" : cpu.brand) << ": "
                   << core::describe(cpu) << '\n';
+        const core::Bf16ScreenSupport screen = core::bf16_screen_support();
         std::cout << "screen     "
-                  << (core::cpu_can_screen_with_bf16()
-                          ? "bf16 units present: fp32 analyses rule out zero codes with a bf16 "
-                            "product where that measures faster"
-                          : "no bf16 units: fp32 analyses take the fp32 product")
+                  << (screen == core::Bf16ScreenSupport::ByDefault
+                          ? "AMX: fp32 analyses rule out zero codes with a bf16 product"
+                      : screen == core::Bf16ScreenSupport::OnRequest
+                          ? "off: AVX-512 BF16 without AMX is too close to fp32's speed to pay"
+                          : "off: no bf16 units")
                   << " (docs/compute.md, \"The bf16 screen\")\n";
         // An OpenBLAS that does not know the CPU falls back to its SSE3 kernels (measured on an
         // AVX-512 Xeon: 60 GFLOP/s fp32 against 246 with OPENBLAS_CORETYPE=SkylakeX). Advice

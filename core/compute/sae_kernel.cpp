@@ -137,55 +137,21 @@ GemmBackend measured_backend(SaeKernel::Impl& k, const at::Tensor& w_t_plain) {
     return best;
 }
 
-// The screen (core/compute/bf16_screen.h) pays only where its bf16 product runs well ahead of
-// the fp32 one: at a trained SAE's density, the fp32 dot products of the codes it cannot rule
-// out cost about as much again as that product.
-constexpr double kScreenWorthIt = 0.5;
 // Past this share of a block's codes computed in fp32 the screen costs more than the product
 // it replaces, and the stream goes back to the fp32 product for its remaining blocks.
 constexpr double kScreenGivesUp = 0.2;
 
 bool screen_applies(const SaeKernel::Impl& k) {
-    return k.options.bf16_screen != Bf16Screen::Off && k.gemm_type == at::kFloat &&
-           k.options.activation != Activation::TopK && k.cut.defined() &&
-           cpu_can_screen_with_bf16();
-}
-
-// Whether the screen's bf16 product (with the rows' rounding) takes at most kScreenWorthIt of
-// the fp32 product's time for as many rows. Once per process and shape class, like the backend.
-bool screen_pays(const SaeKernel::Impl& k, const SaeKernel::Impl::Screen& screen) {
-    using Key = std::tuple<int64_t, int64_t, int64_t, int>;
-    static std::mutex mutex;
-    static std::map<Key, bool> chosen;
-    const Key key{k.d_in, k.d_sae, k.block_rows, at::get_num_threads()};
-    std::lock_guard<std::mutex> lock(mutex);
-    if (const auto it = chosen.find(key); it != chosen.end()) {
-        return it->second;
+    if (k.options.bf16_screen == Bf16Screen::Off || k.gemm_type != at::kFloat ||
+        k.options.activation == Activation::TopK || !k.cut.defined()) {
+        return false;
     }
-    const int64_t rows = screen.block_rows;
-    const at::Tensor x = at::randn({rows, k.d_in}, at::kFloat);
-    at::Tensor bits = at::empty({rows, k.d_in}, at::kBFloat16);
-    std::vector<float> rounding(static_cast<size_t>(rows));
-    std::vector<float> norm(static_cast<size_t>(rows));
-    const double bf16 = best_time([&] {
-        detail::screen_rows(x.data_ptr<float>(), rows, k.d_in,
-                            reinterpret_cast<uint16_t*>(bits.data_ptr<at::BFloat16>()),
-                            rounding.data(), norm.data());
-        at::mkldnn_linear(screen.w_bf16, bits.to_mkldnn()).to_dense();
-    });
-    at::Tensor out = at::empty({rows, k.d_sae}, at::kFloat);
-    const double fp32 = best_time([&] {
-        for_each_block(rows, k.block_rows, [&](int64_t first, int64_t count) {
-            at::Tensor slice = out.narrow(0, first, count);
-            k.gemm_into(k.backend, x.narrow(0, first, count), slice);
-        });
-    });
-    const bool pays = bf16 <= kScreenWorthIt * fp32;
-    chosen.emplace(key, pays);
-    return pays;
+    const Bf16ScreenSupport support = bf16_screen_support();
+    return support == Bf16ScreenSupport::ByDefault ||
+           (support == Bf16ScreenSupport::OnRequest && k.options.bf16_screen == Bf16Screen::On);
 }
 
-// The screen for the kernel's weights, or null where it does not apply or would not pay.
+// The screen for the kernel's weights, or null where it does not apply.
 std::shared_ptr<const SaeKernel::Impl::Screen> prepare_screen(const SaeKernel::Impl& k,
                                                               const at::Tensor& w_t_plain) {
     if (!screen_applies(k)) {
@@ -202,14 +168,10 @@ std::shared_ptr<const SaeKernel::Impl::Screen> prepare_screen(const SaeKernel::I
         k.cut.data_ptr<float>(), reinterpret_cast<uint16_t*>(bits.data_ptr<at::BFloat16>()));
     try {
         screen->w_bf16 = bits.to_mkldnn();
-        if (k.options.bf16_screen == Bf16Screen::On) {
-            // One product now, so that a LibTorch whose oneDNN lacks bf16 fails here, not
-            // in the middle of a stream.
-            const at::Tensor x = at::zeros({1, k.d_in}, at::kBFloat16);
-            at::mkldnn_linear(screen->w_bf16, x.to_mkldnn()).to_dense();
-        } else if (!screen_pays(k, *screen)) {
-            return nullptr;
-        }
+        // One product now, so that a LibTorch whose oneDNN lacks bf16 fails here, not in the
+        // middle of a stream.
+        const at::Tensor x = at::zeros({1, k.d_in}, at::kBFloat16);
+        at::mkldnn_linear(screen->w_bf16, x.to_mkldnn()).to_dense();
     } catch (const std::exception&) {
         return nullptr;  // the fp32 product is always there
     }
@@ -388,12 +350,14 @@ void SaeKernel::Impl::decode_into(const at::Tensor& codes, at::Tensor& out) cons
     }
 }
 
-bool cpu_can_screen_with_bf16() {
-    static const bool has = [] {
+Bf16ScreenSupport bf16_screen_support() {
+    static const Bf16ScreenSupport support = [] {
         const CpuFeatures features = detect_cpu_features();
-        return features.avx512_bf16 || features.amx_bf16;
+        return features.amx_bf16      ? Bf16ScreenSupport::ByDefault
+               : features.avx512_bf16 ? Bf16ScreenSupport::OnRequest
+                                      : Bf16ScreenSupport::None;
     }();
-    return has;
+    return support;
 }
 
 std::string_view to_string(Activation activation) {

@@ -58,13 +58,20 @@ struct SaeWeightsView {
 // Whether fp32 streams that want only the firing codes (the analysis) screen them with a bf16
 // product first (core/compute/bf16_screen.h): the codes are still fp32 dot products.
 enum class Bf16Screen {
-    Auto,  // where the CPU has bf16 units and the bf16 product measures well ahead of fp32's
+    Auto,  // where bf16_screen_support() says ByDefault
     On,    // wherever the CPU has bf16 units (tests)
     Off,
 };
 
-// Whether this CPU has the bf16 units (AVX-512 BF16 or AMX) that the screen needs.
-bool cpu_can_screen_with_bf16();
+// Where this CPU runs the bf16 screen. Decided by the CPU alone, not by a timing, so that two
+// runs of an analysis on one machine take the same route.
+enum class Bf16ScreenSupport {
+    None,       // no bf16 units
+    OnRequest,  // AVX-512 BF16 without AMX: its bf16 product runs at ~1-2x fp32's, too close to
+                // pay for the dot products; Bf16Screen::On only
+    ByDefault,  // AMX: the bf16 product runs at 3-5x fp32's (docs/compute.md)
+};
+Bf16ScreenSupport bf16_screen_support();
 
 struct KernelOptions {
     Activation activation = Activation::ReLU;

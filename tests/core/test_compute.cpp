@@ -668,8 +668,10 @@ class TestCompute : public QObject {
     // takes over.
     void bf16_screen_keeps_exactly_the_codes_fp32_fires() {
         const auto cpu = detect_cpu_features();
-        QCOMPARE(cpu_can_screen_with_bf16(), cpu.avx512_bf16 || cpu.amx_bf16);
-        if (!cpu_can_screen_with_bf16()) {
+        const Bf16ScreenSupport support = bf16_screen_support();
+        QCOMPARE(support == Bf16ScreenSupport::ByDefault, cpu.amx_bf16);
+        QCOMPARE(support != Bf16ScreenSupport::None, cpu.avx512_bf16 || cpu.amx_bf16);
+        if (support == Bf16ScreenSupport::None) {
             QSKIP("this CPU has no bf16 units, so the kernel never screens");
         }
         const int64_t n = 700, d_in = 200, d_sae = 300;
