@@ -122,7 +122,6 @@ ScreenBounds screen_bounds(const float* w_t, int64_t d_sae, int64_t d_in, const 
     //                      + ||x~|| (||w - w~|| + g (2 ||w~|| + ||w - w~||)) + r |p|
     // with r the output rounding. Products flushed to zero add at most 2 d_in 2^-126.
     ScreenBounds b;
-    b.d_in = d_in;
     b.input_rounding_gain.resize(static_cast<size_t>(d_sae));
     b.input_norm_gain.resize(static_cast<size_t>(d_sae));
     b.threshold.resize(static_cast<size_t>(d_sae));

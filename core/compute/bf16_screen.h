@@ -20,7 +20,6 @@ uint16_t to_bf16_bits(float value);
 
 // The feature side of the bound, from W_enc's fp32 rows [d_sae, d_in] (W_enc transposed).
 struct ScreenBounds {
-    int64_t d_in = 0;
     std::vector<float> input_rounding_gain;  // [d_sae]: multiplies a row's ||x - bf16(x)||
     std::vector<float> input_norm_gain;      // [d_sae]: multiplies a row's ||bf16(x)||
     std::vector<float> threshold;  // [d_sae]: cut - bias, lowered by the evaluation's slack

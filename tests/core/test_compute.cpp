@@ -637,25 +637,21 @@ class TestCompute : public QObject {
     }
 
     void bf16_rounding_is_to_nearest_even_with_subnormals_flushed() {
+        using taxoscope::core::detail::to_bf16_bits;
         torch::manual_seed(5);
         const auto values = (torch::randn({4096}) * torch::logspace(-30, 30, 4096)).contiguous();
         for (int64_t i = 0; i < values.size(0); ++i) {
             const float v = values[i].item<float>();
-            QCOMPARE(taxoscope::core::detail::to_bf16_bits(v), c10::BFloat16(v).x);
+            QCOMPARE(to_bf16_bits(v), c10::BFloat16(v).x);
         }
         // Halfway cases go to the even neighbour: 1 + 2^-8 lies between 1 and 1 + 2^-7.
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1.0f + std::ldexp(1.0f, -8)),
-                 uint16_t{0x3f80});
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1.0f + 3 * std::ldexp(1.0f, -8)),
-                 uint16_t{0x3f82});
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(1e-40f), uint16_t{0x0000});
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(-1e-40f), uint16_t{0x8000});
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::infinity()),
-                 uint16_t{0x7f80});
-        QCOMPARE(taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::max()),
-                 uint16_t{0x7f80});
-        const uint16_t nan =
-            taxoscope::core::detail::to_bf16_bits(std::numeric_limits<float>::quiet_NaN());
+        QCOMPARE(to_bf16_bits(1.0f + std::ldexp(1.0f, -8)), uint16_t{0x3f80});
+        QCOMPARE(to_bf16_bits(1.0f + 3 * std::ldexp(1.0f, -8)), uint16_t{0x3f82});
+        QCOMPARE(to_bf16_bits(1e-40f), uint16_t{0x0000});
+        QCOMPARE(to_bf16_bits(-1e-40f), uint16_t{0x8000});
+        QCOMPARE(to_bf16_bits(std::numeric_limits<float>::infinity()), uint16_t{0x7f80});
+        QCOMPARE(to_bf16_bits(std::numeric_limits<float>::max()), uint16_t{0x7f80});
+        const uint16_t nan = to_bf16_bits(std::numeric_limits<float>::quiet_NaN());
         QVERIFY((nan & 0x7f80) == 0x7f80 && (nan & 0x007f) != 0);
     }
 
